@@ -1,0 +1,61 @@
+# Haven — two commands on a fresh machine:  make run   and   make test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+SPACY_PIPELINE := var/spacy/haven_en/meta.json
+MODEL := models/haven.tar.gz
+TRAINING_INPUTS := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(INSTALLED): requirements.txt constraints.txt pyproject.toml
+	@test -x $(PY) || { PY310=$$(scripts/find-python310) && $$PY310 -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(INSTALLED)  ## Create .venv with Python 3.10 and the pinned dependencies
+
+$(SPACY_PIPELINE): $(INSTALLED) $(wildcard bot/nlp/*.py) $(wildcard data/gazetteer/*.csv)
+	$(PY) -m bot.nlp.build --output var/spacy/haven_en
+
+nlp: $(SPACY_PIPELINE)  ## Build the project's spaCy pipeline (blank English + entity ruler) from data/
+
+$(MODEL): $(SPACY_PIPELINE) $(TRAINING_INPUTS)
+	@start=$$(date +%s); \
+	  $(RASA) train --fixed-model-name haven --out models --domain domain.yml --config config.yml --data data \
+	  && mkdir -p var/results && echo $$(( $$(date +%s) - start )) > var/results/training-seconds \
+	  && echo "Training took $$(cat var/results/training-seconds) s"
+	@touch $@
+
+train: $(MODEL)  ## Train the Rasa model if data/, domain.yml or config.yml changed
+
+run: $(MODEL)  ## Install, train if needed, and start Rasa (:5005) and the action server (:5055)
+	scripts/run
+
+shell: $(MODEL)  ## Talk to the assistant in the terminal (starts the action server if it isn't running)
+	scripts/shell
+
+test: $(MODEL)  ## Lint, type-check, validate data, and run every test (unit, model, story, end-to-end)
+	$(PY) -m ruff check bot actions tests
+	$(PY) -m mypy bot actions tests
+	$(PY) -m pytest
+
+eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/false positives, stories
+	$(PY) -m bot.nlp.evaluate
+
+clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
+	rm -rf models var/spacy var/results .rasa
+
+.PHONY: help install nlp train run shell test eval clean
