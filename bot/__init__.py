@@ -1,0 +1,1 @@
+"""Haven: the NLU helpers and custom components of the support chat."""

@@ -1,0 +1,1 @@
+"""Language understanding: danger rules, the UK gazetteer and the project's own spaCy pipeline."""
