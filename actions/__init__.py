@@ -1,0 +1,1 @@
+"""Haven's custom Rasa actions (served by `rasa run actions`)."""
