@@ -129,7 +129,8 @@ DANGER_PATTERNS: Tuple[Tuple[str, str], ...] = (
                        rf"{HARM}\s+{VICTIM}\b"),
     # "he is outside", "my ex is at the door", "he is coming back", "he's breaking in"
     ("abuser_present", rf"\b{SUBJECT}\s+(?:is|are|has\s+just\s+(?:come|got)|just\s+(?:came|got))\s+"
-                       rf"(?:\w+\s+)?{PRESENT_PLACE}"),
+                       rf"(?:\w+\s+)?{PRESENT_PLACE}|\b{SUBJECT}\s+(?:has\s+)?just\s+(?:turned|showed|shown)\s+up\b|"
+                       r"\btrying\s+to\s+(?:grab|take|snatch)\s+(?:me|the\s+kids|the\s+children|the\s+baby|my\s+\w+)\b"),
     # "he's hitting me", "she is choking me", "they are beating my son"
     ("violence_now", rf"\b{SUBJECT}\s+(?:is|are)\s+(?:\w+\s+)?(?:hitting|beating|punching|kicking|killing|"
                      rf"strangling|choking|attacking|hurting|stabbing|burning|dragging|pinning|battering)\s+{VICTIM}"),
@@ -212,7 +213,8 @@ GUARDS: Tuple[str, ...] = (
     r"\bhow\s+do\s+i\s+know\b",
     r"\bif\s+(?:i|we)\s+(?:am|are|was|were|feel|think|ever)\b",
     r"\bif\s+(?:he|she|they|my\s+\w+)\s+ever\b",
-    r"^(?:can|could|would|should|does|if)\s+(?:he|she|they|my)\b",
+    r"^(?:can|could|would|should|does)\s+(?:he|she|they|my)\b",
+    r"^if\s+.*\b(?:can|could|should|do|would)\s+i\b",
     r"\bin\s+case\b",
     r"\b(?:does|do|how\s+does|how\s+do)\s+(?:the\s+)?(?:silent|55|999)\b",
     r"\b(?:friend|sister|daughter|neighbour|neighbor|colleague|cousin|niece|aunt)s?\s+"

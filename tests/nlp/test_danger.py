@@ -44,6 +44,9 @@ DANGER = [
     "he said hes going to drive us into the river",
     "i am bleeding and he's still here",
     "he punched me and he wont stop",
+    "if he finds this chat he'll kill me",
+    "my ex has just turned up at my work",
+    "hes trying to snatch the baby",
 ]
 
 NOT_DANGER = [
@@ -68,6 +71,7 @@ NOT_DANGER = [
     "he threatened to crash the car last year",
     "my feet are killing me",
     "he used to say he would run me over",
+    "if he hits me again can i call the police",
     "",
     "   ",
 ]
