@@ -1,15 +1,21 @@
-"""The end of the safety-plan form: a short summary, then the answers are forgotten.
+"""The safety-plan form: questions asked mid-plan, and the summary at the end.
 
 Every question can be skipped (the slot then holds SKIPPED); nothing of the plan is kept in slots
 after the summary or after "stop", and slots are never carried into a new session.
+
+Any text answers a plan question: answers like "when he goes to the pub" look like questions about
+abuse to the NLU, and an answer must never be lost. Only a message that is *worded* as a question and
+confidently matches an informational topic is answered instead, and the plan question asked again.
 """
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +42,30 @@ KEEP_IT_SAFE = (
     "Keep your plan somewhere the person hurting you won't find it, or learn it and close this "
     "chat. I've now cleared your answers from this conversation."
 )
+
+
+RETRIEVAL_TOPICS = frozenset(
+    {"reporting", "police_officer", "clares_law", "protection", "recognise", "specialist", "chat_info",
+     "online_safety", "chitchat"}
+)
+MIN_QUESTION_CONFIDENCE = 0.7
+QUESTION_WORDING = re.compile(
+    r"\?\s*$|^\s*(?:how|what|whats|can|could|is|are|am|do|does|did|will|would|should|who|why|which)\b",
+    re.IGNORECASE,
+)
+""""when ..." and "where ..." are left out: they start answers ("when he is at work")."""
+
+
+def question_answer(latest_message: Dict[Text, Any]) -> Optional[str]:
+    """The response answering `latest_message` if it is a question for the assistant, else None."""
+    intent = latest_message.get("intent") or {}
+    text = latest_message.get("text") or ""
+    if intent.get("name") not in RETRIEVAL_TOPICS or intent.get("confidence", 0) < MIN_QUESTION_CONFIDENCE:
+        return None
+    if not QUESTION_WORDING.search(text):
+        return None
+    selected = (latest_message.get("response_selector") or {}).get("default", {}).get("response", {})
+    return selected.get("utter_action") or None
 
 
 def _shorten(answer: str) -> str:
@@ -66,6 +96,26 @@ def plan_summary(slots: Dict[Text, Any]) -> str:
 def forget_plan() -> List[Dict[Text, Any]]:
     """Events that clear every safety-plan answer from the conversation's slots."""
     return [SlotSet(slot, None) for slot, _ in PLAN_STEPS]
+
+
+class ValidateSafetyPlanForm(FormValidationAction):
+    """Keeps every answer, except a real question, which is answered before the plan goes on."""
+
+    def name(self) -> Text:
+        return "validate_safety_plan_form"
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        extracted = tracker.slots_to_validate()
+        answer = question_answer(tracker.latest_message)
+        if answer is None:
+            return [SlotSet(slot, value) for slot, value in extracted.items()]
+        dispatcher.utter_message(response=answer)
+        return [SlotSet(slot, None) for slot in extracted]
 
 
 class ActionSafetyPlanSummary(Action):

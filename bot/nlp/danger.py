@@ -117,7 +117,7 @@ PRESENT_PLACE = (
     rf"in\s+the\s+(?:house|flat|hall|hallway|kitchen|garden|building)\s+{NOW}|"
     r"coming\s+(?:back|home|round|over|here|in|for\s+me|after\s+me|for\s+us|to\s+get\s+me|up\s+the\s+stairs|now)|"
     r"breaking\s+in|banging|kicking\s+the\s+door|smashing|trying\s+to\s+(?:get|break)\s+in|"
-    r"waiting\s+(?:outside|for\s+me)|parked\s+outside|following\s+me|watching\s+the\s+(?:house|flat)|"
+    r"waiting\s+(?:outside|for\s+me)|parked\s+(?:outside|across|over|opposite|down|up|at|near)|following\s+me|watching\s+the\s+(?:house|flat)|"
     r"coming$|getting\s+in|climbing\s+(?:in|over|through|up)|looking\s+for\s+me|"
     r"searching\s+(?:the\s+\w+\s+)?for\s+me|"
     r"behind\s+me|chasing\s+(?:me|us)|in\s+the\s+car\s+park)"

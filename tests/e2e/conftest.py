@@ -1,0 +1,101 @@
+"""Starts the real stack (Rasa + action server, via scripts/run) once per test session.
+
+It runs on spare ports with its own SQLite file, so it never disturbs a running `make run`.
+"""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 240
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    actions_url: str
+    token: str
+    log: Path
+
+    def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+        )
+        response.raise_for_status()
+        return list(response.json())
+
+    def texts(self, sender: str, message: str) -> List[str]:
+        return [str(reply.get("text", "")) for reply in self.say(sender, message)]
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
+
+def _wait_until_ready(stack: Stack, process: "subprocess.Popen[bytes]") -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"The stack exited early; see {stack.log}:\n{stack.log.read_text()[-3000:]}")
+        try:
+            status = requests.get(f"{stack.rasa_url}/status", params={"token": stack.token}, timeout=2)
+            actions = requests.get(f"{stack.actions_url}/health", timeout=2)
+            if status.ok and status.json().get("model_file") and actions.ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail(f"The stack did not start within {START_TIMEOUT_S} s; see {stack.log}")
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    work = tmp_path_factory.mktemp("stack")
+    rasa_port, actions_port = _free_port(), _free_port()
+    token = secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "HAVEN_RASA_PORT": str(rasa_port),
+        "HAVEN_ACTIONS_PORT": str(actions_port),
+        "HAVEN_RASA_TOKEN": token,
+        "HAVEN_TRACKER_DB": str(work / "haven.db"),
+        "HAVEN_MODEL": str(trained_model),
+    }
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, work / "stack.log")
+    with stack.log.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_ready(stack, process)
+        yield stack
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh, unguessable conversation id per test."""
+    return uuid.uuid4().hex

@@ -1,0 +1,84 @@
+"""Whole conversations through Rasa's REST channel, with the real action server and SQLite store."""
+
+import requests
+
+from actions.safety_plan import PLAN_STEPS
+from tests.e2e.conftest import Stack
+
+PLAN_SLOTS = [slot for slot, _ in PLAN_STEPS]
+
+
+def test_first_message_is_answered_directly(stack: Stack, sender: str) -> None:
+    replies = stack.texts(sender, "my partner is a police officer, who can i report him to")
+    assert "0800 085 0000" in replies[0]
+
+
+def test_danger_gets_the_emergency_wording_first(stack: Stack, sender: str, emergency_text: str) -> None:
+    replies = stack.texts(sender, "pls help hes kicking the door in")
+    assert replies[0] == emergency_text
+    assert "0808 2000 247" in replies[1]
+
+
+def test_yes_after_danger_asks_for_a_person_honestly(stack: Stack, sender: str) -> None:
+    stack.say(sender, "he is outside")
+    replies = stack.texts(sender, "/affirm")
+    assert "isn't available in this chat yet" in replies[0]
+    assert "0808 2000 247" in replies[0]
+
+
+def test_local_help_keeps_only_the_postcode_district(stack: Stack, sender: str) -> None:
+    replies = stack.texts(sender, "is there a refuge near SE15 4AB")
+    assert "0808 2000 247" in replies[0]
+    assert "4AB" not in replies[0].upper()
+    assert stack.tracker(sender)["slots"]["location"] == "SE15"
+
+
+def test_whole_safety_plan_with_skips_ends_in_a_summary_and_forgets_it(stack: Stack, sender: str) -> None:
+    first = stack.texts(sender, "help me make a safety plan")
+    assert first[0].startswith("Let's make a safety plan")
+    answers = ["my sisters house", "my friend jo", "/skip", "passport in my locker at work",
+               "/skip", "no kids", "when he is at work", "/skip"]
+    replies: list = []
+    for answer in answers:
+        replies = stack.texts(sender, answer)
+    summary = replies[0]
+    assert summary.startswith("Here is your safety plan:")
+    assert "Safe places: my sisters house" in summary and "Code word" not in summary
+    slots = stack.tracker(sender)["slots"]
+    assert all(slots[slot] is None for slot in PLAN_SLOTS)
+
+
+def test_stop_leaves_the_plan_at_once(stack: Stack, sender: str) -> None:
+    stack.say(sender, "help me make a safety plan")
+    stack.say(sender, "the neighbours")
+    replies = stack.texts(sender, "stop")
+    assert replies[0].startswith("OK, we've stopped.")
+    tracker = stack.tracker(sender)
+    assert not tracker["active_loop"]
+    assert tracker["slots"]["plan_safe_place"] is None
+
+
+def test_danger_interrupts_the_plan(stack: Stack, sender: str, emergency_text: str) -> None:
+    stack.say(sender, "help me make a safety plan")
+    replies = stack.texts(sender, "he's back and he's got a knife")
+    assert replies[0] == emergency_text
+    assert not stack.tracker(sender)["active_loop"]
+
+
+def test_asking_for_a_person_mid_plan_is_honoured(stack: Stack, sender: str) -> None:
+    stack.say(sender, "help me make a safety plan")
+    replies = stack.texts(sender, "i want to talk to a person")
+    assert "0808 2000 247" in replies[0]
+    assert not stack.tracker(sender)["active_loop"]
+
+
+def test_a_question_mid_plan_is_answered_and_the_plan_goes_on(stack: Stack, sender: str) -> None:
+    stack.say(sender, "help me make a safety plan")
+    replies = stack.texts(sender, "is this chat private")
+    assert len(replies) == 2
+    assert stack.tracker(sender)["active_loop"]["name"] == "safety_plan_form"
+
+
+def test_rasa_http_api_refuses_requests_without_the_token(stack: Stack, sender: str) -> None:
+    response = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=10)
+    assert response.status_code == 401
