@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 GAZETTEER_DIR = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
 
 KINDS: FrozenSet[str] = frozenset(
-    {"postcode_area", "postcode_district", "borough", "london_place", "county", "town"}
+    {"postcode_area", "postcode_district", "borough", "london_place", "county", "town", "nation"}
 )
 LONDON = "London"
 GREATER_LONDON = "Greater London"
@@ -138,6 +138,7 @@ class Gazetteer:
         london_places: Mapping[str, str],
         counties: List[Tuple[Place, Tuple[str, ...]]],
         towns: List[Tuple[Place, Tuple[str, ...]]],
+        nations: List[Tuple[Place, Tuple[str, ...]]],
     ) -> None:
         self.areas: Dict[str, Place] = dict(areas)
         self.london_districts: Dict[str, Tuple[str, ...]] = dict(london_districts)
@@ -152,7 +153,7 @@ class Gazetteer:
         for name, borough in london_places.items():
             place = Place(name, "london_place", (ENGLAND,), LONDON, (borough,), GREATER_LONDON)
             self._add(place, (name,))
-        for place, aliases in (*towns, *counties):
+        for place, aliases in (*towns, *counties, *nations):
             self._add(place, (place.name, *aliases))
         for area in self.areas.values():
             self._add(area, (area.name,))
@@ -163,7 +164,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls, directory: Path = GAZETTEER_DIR) -> "Gazetteer":
-        """Reads the six CSV files of `directory`."""
+        """Reads the seven CSV files of `directory`."""
         areas = {
             row["code"]: Place(row["name"], "postcode_area", _split(row["nations"]), row["region"])
             for row in _read(directory, "postcode_areas.csv")
@@ -187,7 +188,11 @@ class Gazetteer:
             )
             for row in _read(directory, "towns.csv")
         ]
-        gazetteer = cls(areas, districts, boroughs, places, counties, towns)
+        nations = [
+            (Place(row["name"], "nation", (row["name"],), row["name"]), _split(row["aliases"]))
+            for row in _read(directory, "nations.csv")
+        ]
+        gazetteer = cls(areas, districts, boroughs, places, counties, towns, nations)
         logger.debug("Loaded gazetteer from %s: %d names.", directory, len(gazetteer._index))
         return gazetteer
 

@@ -35,7 +35,13 @@ async def test_never_invents_local_services(dispatcher: CollectingDispatcher) ->
 
 @pytest.mark.parametrize(
     "place, helpline",
-    [("cardiff", "0808 80 10 800"), ("glasgow", "0800 027 1234"), ("belfast", "0808 802 1414")],
+    [
+        ("cardiff", "0808 80 10 800"),
+        ("glasgow", "0800 027 1234"),
+        ("belfast", "0808 802 1414"),
+        ("wales", "0808 80 10 800"),
+        ("northern ireland", "0808 802 1414"),
+    ],
 )
 async def test_nations_get_their_own_helpline(
     dispatcher: CollectingDispatcher, place: str, helpline: str

@@ -45,6 +45,7 @@ def test_pipeline_is_blank_english_with_an_entity_ruler(nlp: Language) -> None:
         ("i live in Tower Hamlets", [("Tower Hamlets", "location")]),
         ("counselling in manchester", [("counselling", "need"), ("manchester", "location")]),
         ("im in cardiff", [("cardiff", "location")]),
+        ("is there a refuge in wales", [("refuge", "need"), ("wales", "location")]),
         ("I live in Reading", [("Reading", "location")]),
         ("safe house", [("safe house", "need")]),
         ("SE154AB", [("SE154AB", "location")]),

@@ -71,9 +71,7 @@ def resolved(gazetteer: Gazetteer, text: str) -> Place:
         ("I'm in B4", "B4"),
     ],
 )
-def test_finds_the_district_of_a_full_or_partial_postcode(
-    gazetteer: Gazetteer, text: str, district: str
-) -> None:
+def test_finds_the_district_of_a_full_or_partial_postcode(gazetteer: Gazetteer, text: str, district: str) -> None:
     assert gazetteer.postcode_district(text) == district
 
 
@@ -109,9 +107,7 @@ def test_no_district_in_text_without_a_real_postcode(gazetteer: Gazetteer, text:
         ("SW1A", "Westminster"),
     ],
 )
-def test_london_districts_lead_with_their_main_borough(
-    gazetteer: Gazetteer, district: str, borough: str
-) -> None:
+def test_london_districts_lead_with_their_main_borough(gazetteer: Gazetteer, district: str, borough: str) -> None:
     place = resolved(gazetteer, district)
     assert place.kind == "postcode_district"
     assert place.boroughs[0] == borough
@@ -467,3 +463,12 @@ def test_loads_from_another_directory(tmp_path: Path) -> None:
     for path in GAZETTEER_DIR.glob("*.csv"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     assert Gazetteer.load(tmp_path).resolve("croydon") == default_gazetteer().resolve("croydon")
+
+
+@pytest.mark.parametrize(
+    "text, nation",
+    [("wales", "Wales"), ("Cymru", "Wales"), ("scotland", "Scotland"), ("N. Ireland", "Northern Ireland")],
+)
+def test_nations_resolve_so_their_own_helpline_can_be_offered(text: str, nation: str) -> None:
+    place = default_gazetteer().resolve(text)
+    assert place is not None and place.kind == "nation" and place.nations == (nation,)
