@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.helplines import NATIONAL_HELPLINE, Helpline, helplines, helplines_serving
+from bot.facts import Helpline, helplines_serving, national_helpline
 from bot.nlp.gazetteer import Place, default_gazetteer
 from bot.nlp.vocabulary import canonical_need, canonical_who_for
 
@@ -69,7 +69,7 @@ def national_routes(
     location: Optional[str], need: Optional[str], who_for: Optional[str]
 ) -> List[Helpline]:
     """The helplines that fit: the 24-hour helpline first, then nation, group and need."""
-    routes = [helplines()[NATIONAL_HELPLINE]]
+    routes = [national_helpline()]
     for nation in _nations(location)[:1]:
         if nation in NATIONS_WITH_OWN_HELPLINE:
             routes.extend(helplines_serving(nation))

@@ -11,7 +11,7 @@ from typing import Iterator, Set, Tuple
 
 import pytest
 
-from actions.helplines import helplines
+from bot.facts import helplines
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACTS = ROOT.parent / "shared" / "facts" / "uk-support.md"

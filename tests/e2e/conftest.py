@@ -1,4 +1,4 @@
-"""Starts the real stack (Rasa + action server, via scripts/run) once per test session.
+"""Starts the real stack (gateway + Rasa + action server, via scripts/run) once per test session.
 
 It runs on spare ports with its own SQLite file, so it never disturbs a running `make run`.
 """
@@ -8,9 +8,11 @@ import secrets
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -31,6 +33,7 @@ def _free_port() -> int:
 class Stack:
     rasa_url: str
     actions_url: str
+    gateway_url: str
     token: str
     log: Path
 
@@ -60,7 +63,8 @@ def _wait_until_ready(stack: Stack, process: "subprocess.Popen[bytes]") -> None:
         try:
             status = requests.get(f"{stack.rasa_url}/status", params={"token": stack.token}, timeout=2)
             actions = requests.get(f"{stack.actions_url}/health", timeout=2)
-            if status.ok and status.json().get("model_file") and actions.ok:
+            gateway = requests.get(f"{stack.gateway_url}/health", timeout=2)
+            if status.ok and status.json().get("model_file") and actions.ok and gateway.ok:
                 return
         except requests.RequestException:
             pass
@@ -68,23 +72,59 @@ def _wait_until_ready(stack: Stack, process: "subprocess.Popen[bytes]") -> None:
     pytest.fail(f"The stack did not start within {START_TIMEOUT_S} s; see {stack.log}")
 
 
+NEUTRAL_PAGE = b"<!doctype html><html lang='en'><head><title>Weather</title></head><body><h1>Weather</h1></body></html>"
+
+
+class _NeutralPage(BaseHTTPRequestHandler):
+    """Stands in for the neutral site quick exit goes to (BBC Weather by default): no network in tests."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(NEUTRAL_PAGE)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
 @pytest.fixture(scope="session")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def neutral_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NeutralPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/weather"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model: Path, neutral_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("stack")
-    rasa_port, actions_port = _free_port(), _free_port()
+    rasa_port, actions_port, gateway_port = _free_port(), _free_port(), _free_port()
     token = secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "HAVEN_RASA_PORT": str(rasa_port),
         "HAVEN_ACTIONS_PORT": str(actions_port),
+        "HAVEN_GATEWAY_PORT": str(gateway_port),
+        "HAVEN_EXIT_URL": neutral_site,
         "HAVEN_RASA_TOKEN": token,
         "HAVEN_TRACKER_DB": str(work / "haven.db"),
         "HAVEN_MODEL": str(trained_model),
     }
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, work / "stack.log")
+    stack = Stack(
+        f"http://127.0.0.1:{rasa_port}",
+        f"http://127.0.0.1:{actions_port}",
+        f"http://127.0.0.1:{gateway_port}",
+        token,
+        work / "stack.log",
+    )
     with stack.log.open("wb") as log:
         process = subprocess.Popen(
-            [str(ROOT / "scripts" / "run")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [str(ROOT / "scripts" / "run")],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:

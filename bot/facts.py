@@ -1,4 +1,4 @@
-"""The national helplines the assistant may name, read from data/facts/helplines.csv.
+"""The national helplines Haven may name, read from data/facts/helplines.csv.
 
 That file is a copy of shared/facts/uk-support.md with `verified_on` and `source` kept, so a charity
 can re-verify every number before launch; tests check the two agree.
@@ -30,6 +30,11 @@ class Helpline:
     verified_on: str
     source: str
 
+    @property
+    def short_name(self) -> str:
+        """The name without the operator in brackets: "National Domestic Abuse Helpline"."""
+        return self.name.split(" (")[0]
+
     def describe(self) -> str:
         """One line a survivor can act on: name, number, who for, and hours only if verified."""
         hours = f", {self.hours}" if self.hours else ""
@@ -60,3 +65,8 @@ def helplines() -> Dict[str, Helpline]:
 def helplines_serving(tag: str) -> Tuple[Helpline, ...]:
     """Helplines whose `serves` tags include `tag` (a nation, a who-for group or a need)."""
     return tuple(line for line in helplines().values() if tag in line.serves)
+
+
+def national_helpline() -> Helpline:
+    """The 24-hour National Domestic Abuse Helpline: the number every fallback gives."""
+    return helplines()[NATIONAL_HELPLINE]

@@ -1,0 +1,32 @@
+"""`python -m bot`: run the gateway on HAVEN_GATEWAY_HOST:HAVEN_GATEWAY_PORT (default 127.0.0.1:8080)."""
+
+import logging
+import os
+import sys
+
+from bot.app import create_app
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def main() -> int:
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    app = create_app(settings)
+    try:
+        app.run(host=settings.host, port=settings.port, access_log=False, workers=1, motd=False)
+    except OSError as error:
+        logger.error(
+            "The gateway can't listen on %s:%d (%s). Is Haven already running?",
+            settings.host,
+            settings.port,
+            error.strerror,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The gateway: the only public port. Serves the widget and demo page and relays chats to Rasa.
+
+python -m bot          (make run starts it with Rasa and the action server)
+"""
+
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, html, json
+from websockets.exceptions import ConnectionClosed
+
+from bot.chat.socket import SurvivorSocket, origin_allowed
+from bot.rasa_client import RasaClient
+from bot.security import headers_for
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+WIDGET_DIR = Path(__file__).resolve().parent / "widget"
+STATIC_DIR = WIDGET_DIR / "static"
+DEMO_PAGE = WIDGET_DIR / "templates" / "demo.html"
+MAX_WEBSOCKET_BYTES = 1_048_576
+"""Frames up to this size reach the protocol, which answers anything over 8 KB with a kind error;
+only beyond it does the socket layer close the connection."""
+POLICY_VIOLATION = 1008
+
+
+def demo_page(settings: Settings) -> str:
+    """The demo charity page with the widget on it."""
+    page = DEMO_PAGE.read_text(encoding="utf-8")
+    exit_url = settings.exit_url.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return page.replace("{{EXIT_URL}}", exit_url).replace("{{WIDGET_SRC}}", "/widget/haven-widget.js")
+
+
+def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway") -> Sanic:
+    """A gateway app configured from `settings` (default: the environment)."""
+    settings = settings or Settings.from_env()
+    app = Sanic(name)
+    app.config.WEBSOCKET_MAX_SIZE = MAX_WEBSOCKET_BYTES
+    app.config.FALLBACK_ERROR_FORMAT = "text"
+    app.ctx.settings = settings
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+
+    @app.before_server_start
+    async def open_rasa_client(app: Sanic, _: Any) -> None:
+        await app.ctx.rasa.start()
+
+    @app.after_server_stop
+    async def close_rasa_client(app: Sanic, _: Any) -> None:
+        await app.ctx.rasa.close()
+
+    @app.on_response
+    async def add_security_headers(request: Request, response: HTTPResponse) -> None:
+        response.headers.update(headers_for(request.path))
+
+    @app.get("/")
+    async def demo(_: Request) -> HTTPResponse:
+        return html(demo_page(settings))
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    app.static("/widget", str(STATIC_DIR), name="widget")
+
+    @app.websocket("/chat/socket")
+    async def chat_socket(request: Request, ws: Any) -> None:
+        if not origin_allowed(request.headers.get("origin"), request.host, settings.allowed_origins):
+            logger.warning("Refused a chat socket from another site.")
+            await ws.close(code=POLICY_VIOLATION)
+            return
+        try:
+            await SurvivorSocket(ws, app.ctx.rasa, settings).serve()
+        except ConnectionClosed:
+            logger.debug("A survivor socket closed.")
+
+    return app

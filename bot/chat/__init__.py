@@ -1,0 +1,1 @@
+"""The survivor side of the gateway: the socket protocol (docs/protocol.md)."""

@@ -1,0 +1,90 @@
+"""Parsing survivor frames and building gateway frames (docs/protocol.md).
+
+Every way a frame can be wrong maps to an error code and a kind sentence the widget shows as-is;
+nothing a client sends can raise past this module.
+"""
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Union
+
+logger = logging.getLogger(__name__)
+
+CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
+CLIENT_TYPES = ("start", "resume", "message", "end")
+
+KIND_ERRORS: Dict[str, str] = {
+    "too_long": "Sorry, that message is too long for me. Could you split it into shorter messages? "
+    "Your text is still in the box.",
+    "too_fast": "Sorry, that was a lot of messages at once. Please wait a few seconds and send it again. "
+    "Your text is still in the box.",
+    "bad_message": "Sorry, something went wrong sending that. Please try again.",
+    "bad_conversation": "Sorry, I couldn't find that conversation, so we're starting a new one.",
+    "empty": "It looks like that message was empty. Type your message and send it when you're ready.",
+}
+
+
+@dataclass(frozen=True)
+class ClientFrame:
+    """A valid frame from the widget."""
+
+    type: str
+    text: str = ""
+    conversation: str = ""
+
+
+@dataclass(frozen=True)
+class ProtocolError:
+    """What was wrong with a frame, as an error code from KIND_ERRORS."""
+
+    code: str
+
+
+def _decode(raw: Union[str, bytes], max_bytes: int) -> Optional[Dict[str, Any]]:
+    if len(raw) > max_bytes:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def parse_frame(raw: Union[str, bytes], max_bytes: int, max_chars: int) -> Union[ClientFrame, ProtocolError]:
+    """The frame `raw` as a ClientFrame, or the ProtocolError explaining what is wrong."""
+    data = _decode(raw, max_bytes)
+    if data is None or data.get("type") not in CLIENT_TYPES:
+        return ProtocolError("bad_message")
+    kind = data["type"]
+    if kind == "message":
+        text = data.get("text")
+        if not isinstance(text, str):
+            return ProtocolError("bad_message")
+        if not text.strip():
+            return ProtocolError("empty")
+        if len(text) > max_chars:
+            return ProtocolError("too_long")
+        return ClientFrame("message", text=text)
+    if kind == "resume":
+        conversation = data.get("conversation")
+        if not isinstance(conversation, str) or not CONVERSATION_ID.match(conversation):
+            return ProtocolError("bad_conversation")
+        return ClientFrame("resume", conversation=conversation)
+    return ClientFrame(kind)
+
+
+def frame(kind: str, **fields: Any) -> str:
+    """A gateway frame as JSON text."""
+    return json.dumps({"type": kind, **fields}, ensure_ascii=False)
+
+
+def error_frame(code: str) -> str:
+    """An error frame with its kind sentence."""
+    return frame("error", code=code, text=KIND_ERRORS[code])
+
+
+def bot_frame(text: str, buttons: Optional[List[Dict[str, str]]] = None) -> str:
+    """One assistant message."""
+    return frame("bot", text=text, buttons=buttons or [])

@@ -1,0 +1,101 @@
+"""A real gateway process in front of a fake Rasa whose behaviour each test picks by message text.
+
+Fake Rasa: "slow ..." answers after SLOW_S seconds, "broken ..." answers HTTP 500, "silent ..."
+answers with no messages; anything else is echoed back with a button.
+"""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import requests
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOW_S = 5.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _webhook(request: web.Request) -> web.Response:
+    body = await request.json()
+    text: str = body["message"]
+    if text.startswith("slow"):
+        await asyncio.sleep(SLOW_S)
+    if text.startswith("broken"):
+        return web.Response(status=500, text="boom")
+    replies: List[Dict[str, Any]] = (
+        []
+        if text.startswith("silent")
+        else [
+            {
+                "recipient_id": body["sender"],
+                "text": f"echo: {text}",
+                "buttons": [{"title": "Yes", "payload": "/affirm"}],
+            }
+        ]
+    )
+    return web.json_response(replies)
+
+
+def _serve_fake_rasa(port: int, ready: threading.Event) -> None:
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", _webhook)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+    ready.set()
+    loop.run_forever()
+
+
+@pytest.fixture(scope="session")
+def fake_rasa_url() -> str:
+    port, ready = free_port(), threading.Event()
+    threading.Thread(target=_serve_fake_rasa, args=(port, ready), daemon=True).start()
+    ready.wait(10)
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def gateway(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The gateway's base URL (http://127.0.0.1:PORT)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("gateway") / "gateway.log"
+    env = {
+        **os.environ,
+        "HAVEN_GATEWAY_PORT": str(port),
+        "HAVEN_RASA_URL": fake_rasa_url,
+        "HAVEN_RATE_MESSAGES": "8",
+        "HAVEN_RATE_SECONDS": "10",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health", timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"The gateway did not start:\n{log.read_text()[-3000:]}")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    assert "echo:" not in log.read_text(), "message text must never reach the gateway's logs"

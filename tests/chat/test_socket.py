@@ -1,0 +1,124 @@
+"""The survivor socket against a real gateway process: order, limits, bad input, never silent."""
+
+import asyncio
+import json
+import time
+from typing import Any, Dict, List, Union
+
+from websockets.legacy.client import connect
+
+from bot.chat.fallback import emergency_wording
+from bot.chat.protocol import KIND_ERRORS
+from tests.chat.conftest import SLOW_S
+
+HELPLINE = "0808 2000 247"
+
+
+def _ws_url(gateway: str) -> str:
+    return gateway.replace("http://", "ws://") + "/chat/socket"
+
+
+async def _frames_until(ws: Any, kind: str, limit: int = 20) -> List[Dict[str, Any]]:
+    frames: List[Dict[str, Any]] = []
+    while len(frames) < limit:
+        frames.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
+        if frames[-1]["type"] == kind:
+            return frames
+    raise AssertionError(f"no {kind} frame in {frames}")
+
+
+async def _say(ws: Any, text: str) -> List[Dict[str, Any]]:
+    await ws.send(json.dumps({"type": "message", "text": text}))
+    frames = await _frames_until(ws, "typing")
+    while not (frames[-1]["type"] == "typing" and frames[-1]["on"] is False):
+        frames.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
+    return frames
+
+
+def _bot_texts(frames: List[Dict[str, Any]]) -> List[str]:
+    return [frame["text"] for frame in frames if frame["type"] == "bot"]
+
+
+async def test_a_conversation_starts_with_an_unguessable_id_and_replies_come_in_order(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "start"}))
+        started = json.loads(await ws.recv())
+        assert started["type"] == "started" and len(started["conversation"]) == 32
+        int(started["conversation"], 16)
+        frames = await _say(ws, "first")
+        assert [frame["type"] for frame in frames] == ["typing", "bot", "typing"]
+        assert frames[1] == {"type": "bot", "text": "echo: first", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
+        assert _bot_texts(await _say(ws, "second")) == ["echo: second"]
+
+
+async def test_resume_keeps_the_conversation_and_a_bad_id_starts_a_new_one(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "resume", "conversation": "ab" * 16}))
+        assert json.loads(await ws.recv()) == {"type": "resumed", "conversation": "ab" * 16}
+        await ws.send(json.dumps({"type": "resume", "conversation": "'; DROP TABLE events;--"}))
+        assert json.loads(await ws.recv())["code"] == "bad_conversation"
+        assert json.loads(await ws.recv())["type"] == "started"
+
+
+async def test_bad_input_gets_a_kind_error_and_the_conversation_goes_on(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        bad: List[Union[str, bytes]] = [
+            "not json",
+            b"\x00\xff\xfe",
+            json.dumps([1]),
+            "x" * 100_000,
+            json.dumps({"type": "message", "text": None}),
+        ]
+        for raw in bad:
+            await ws.send(raw)
+            error = json.loads(await ws.recv())
+            assert error == {"type": "error", "code": "bad_message", "text": KIND_ERRORS["bad_message"]}
+        await ws.send(json.dumps({"type": "message", "text": "x" * 2001}))
+        assert json.loads(await ws.recv())["code"] == "too_long"
+        assert _bot_texts(await _say(ws, "<script>alert(1)</script>")) == ["echo: <script>alert(1)</script>"]
+
+
+async def test_too_many_messages_get_a_kind_error_not_silence(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        for number in range(8):
+            await _say(ws, f"message {number}")
+        await ws.send(json.dumps({"type": "message", "text": "one too many"}))
+        assert json.loads(await ws.recv())["code"] == "too_fast"
+
+
+async def test_slow_rasa_gets_the_fallback_within_3_seconds_then_the_late_reply(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        sent = time.monotonic()
+        await ws.send(json.dumps({"type": "message", "text": "slow question"}))
+        frames = await _frames_until(ws, "bot")
+        assert time.monotonic() - sent < 3.5
+        assert HELPLINE in frames[-1]["text"] and "999" in frames[-1]["text"]
+        late = await _frames_until(ws, "bot")
+        assert late[-1]["text"] == "echo: slow question"
+        assert time.monotonic() - sent >= SLOW_S
+
+
+async def test_broken_or_silent_rasa_still_gets_the_helpline(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        for text in ("broken please", "silent please"):
+            texts = _bot_texts(await _say(ws, text))
+            assert len(texts) == 1 and HELPLINE in texts[0]
+
+
+async def test_danger_when_rasa_fails_gets_the_fixed_emergency_wording_first(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        texts = _bot_texts(await _say(ws, "broken and hes outside with a knife"))
+        assert texts[0] == emergency_wording()
+        assert HELPLINE in texts[1]
+
+
+async def test_end_closes_the_conversation(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "end"}))
+        assert json.loads(await ws.recv()) == {"type": "ended"}
+
+
+async def test_a_socket_from_another_site_is_refused(gateway: str) -> None:
+    async with connect(_ws_url(gateway), origin="https://evil.example") as ws:  # type: ignore[arg-type]
+        await ws.wait_closed()
+        assert ws.close_code == 1008
