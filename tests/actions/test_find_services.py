@@ -67,6 +67,6 @@ async def test_unknown_place_gets_a_kind_word_not_an_error(dispatcher: Collectin
     ["'; DROP TABLE services;--", "a" * 5000, "🏠🏠🏠", "مساعدة في لندن", "<script>alert(1)</script>"],
 )
 async def test_hostile_text_gets_national_routes_safely(dispatcher: CollectingDispatcher, hostile: str) -> None:
-    result = await _run(dispatcher, text=hostile, intent="inform")
+    result = await _run(dispatcher, text=hostile, intent="find_services")
     assert "0808 2000 247" in result["text"]
     assert hostile not in result["text"]
