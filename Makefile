@@ -47,7 +47,15 @@ run: $(MODEL)  ## Install, train if needed, and start Rasa (:5005) and the actio
 shell: $(MODEL)  ## Talk to the assistant in the terminal (starts the action server if it isn't running)
 	scripts/shell
 
-test: $(MODEL)  ## Lint, type-check, validate data, and run every test (unit, model, story, end-to-end)
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	 else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi
+
+browser: $(CHROMIUM)  ## Install Debian's chromium for the browser tests (never a downloaded browser)
+
+test: $(MODEL) $(CHROMIUM)  ## Lint, type-check, validate data, and run every test (unit, model, story, browser)
 	$(PY) -m ruff check bot actions tests
 	$(PY) -m mypy bot actions tests
 	$(PY) -m pytest
@@ -58,4 +66,4 @@ eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/fal
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
 	rm -rf models var/spacy var/results .rasa
 
-.PHONY: help install nlp train run shell test eval clean
+.PHONY: help install nlp train run shell test eval clean browser

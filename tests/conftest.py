@@ -38,3 +38,39 @@ def domain_responses() -> Dict[str, Any]:
 @pytest.fixture(scope="session")
 def emergency_text(domain_responses: Dict[str, Any]) -> str:
     return str(domain_responses["utter_emergency"][0]["text"])
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+"""Debian's chromium, never a downloaded browser; background networking off (no network here)."""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A real headless Chromium, started once per test session."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (make test installs Debian's chromium with apt-get)."
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def record_dialogs(page: Any) -> list:
+    """Dismisses every alert/confirm the page opens and records it: an XSS test fails on any."""
+    opened: list = []
+
+    def dismiss(dialog: Any) -> None:
+        opened.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return opened

@@ -68,15 +68,12 @@ def fake_rasa_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture(scope="session")
-def gateway(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The gateway's base URL (http://127.0.0.1:PORT)."""
+def _start_gateway(rasa_url: str, log: Path) -> "subprocess.Popen[bytes]":
     port = free_port()
-    log = tmp_path_factory.mktemp("gateway") / "gateway.log"
     env = {
         **os.environ,
         "HAVEN_GATEWAY_PORT": str(port),
-        "HAVEN_RASA_URL": fake_rasa_url,
+        "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RATE_MESSAGES": "8",
         "HAVEN_RATE_SECONDS": "10",
     }
@@ -84,18 +81,37 @@ def gateway(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         process = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    base = f"http://127.0.0.1:{port}"
+    process.base_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/health", timeout=1).ok:
-                break
+            if requests.get(f"{process.base_url}/health", timeout=1).ok:  # type: ignore[attr-defined]
+                return process
         except requests.RequestException:
             time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"The gateway did not start:\n{log.read_text()[-3000:]}")
-    yield base
+    process.kill()
+    pytest.fail(f"The gateway did not start:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: "subprocess.Popen[bytes]", log: Path) -> None:
     process.terminate()
     process.wait(timeout=10)
     assert "echo:" not in log.read_text(), "message text must never reach the gateway's logs"
+
+
+@pytest.fixture(scope="session")
+def gateway(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A gateway in front of the fake Rasa: its base URL (http://127.0.0.1:PORT)."""
+    log = tmp_path_factory.mktemp("gateway") / "gateway.log"
+    process = _start_gateway(fake_rasa_url, log)
+    yield process.base_url  # type: ignore[attr-defined]
+    _stop(process, log)
+
+
+@pytest.fixture
+def gateway_without_rasa(tmp_path: Path) -> Iterator[str]:
+    """A gateway whose Rasa is not running at all (nothing listens on its port)."""
+    log = tmp_path / "gateway.log"
+    process = _start_gateway(f"http://127.0.0.1:{free_port()}", log)
+    yield process.base_url  # type: ignore[attr-defined]
+    _stop(process, log)
