@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from sanic import Sanic
+from sanic.exceptions import WebsocketClosed
 from sanic.request import Request
-from sanic.response import HTTPResponse, html, json
+from sanic.response import HTTPResponse, empty, html, json
 from websockets.exceptions import ConnectionClosed
 
+from bot.chat.outbox import Outbox
 from bot.chat.socket import SurvivorSocket, origin_allowed
 from bot.rasa_client import RasaClient
 from bot.security import headers_for
@@ -43,6 +45,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.config.FALLBACK_ERROR_FORMAT = "text"
     app.ctx.settings = settings
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    app.ctx.outbox = Outbox()
 
     @app.before_server_start
     async def open_rasa_client(app: Sanic, _: Any) -> None:
@@ -60,6 +63,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     async def demo(_: Request) -> HTTPResponse:
         return html(demo_page(settings))
 
+    @app.get("/favicon.ico")
+    async def no_favicon(_: Request) -> HTTPResponse:
+        return empty()
+
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return json({"status": "ok"})
@@ -73,8 +80,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
             await ws.close(code=POLICY_VIOLATION)
             return
         try:
-            await SurvivorSocket(ws, app.ctx.rasa, settings).serve()
-        except ConnectionClosed:
+            await SurvivorSocket(ws, app.ctx.rasa, settings, app.ctx.outbox).serve()
+        except (ConnectionClosed, WebsocketClosed):
             logger.debug("A survivor socket closed.")
 
     return app

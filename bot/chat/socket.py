@@ -12,7 +12,11 @@ import time
 from collections import deque
 from typing import Any, Deque, List, Optional, Tuple
 
+from sanic.exceptions import WebsocketClosed
+from websockets.exceptions import ConnectionClosed
+
 from bot.chat.fallback import unavailable_messages
+from bot.chat.outbox import Outbox
 from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailableError
 from bot.settings import Settings
@@ -47,16 +51,18 @@ class RateLimit:
 class SurvivorSocket:
     """The protocol of docs/protocol.md for one connected widget."""
 
-    def __init__(self, ws: Any, rasa: RasaClient, settings: Settings) -> None:
+    def __init__(self, ws: Any, rasa: RasaClient, settings: Settings, outbox: Outbox) -> None:
         self.ws = ws
         self.rasa = rasa
         self.settings = settings
+        self.outbox = outbox
         self.conversation: Optional[str] = None
+        self.gone = False
         self.rate = RateLimit(settings.rate_messages, settings.rate_seconds)
 
     async def serve(self) -> None:
         """Handles frames until the survivor ends the conversation or disconnects."""
-        while True:
+        while not self.gone:
             raw = await self.ws.recv()
             if raw is None:
                 return
@@ -65,7 +71,20 @@ class SurvivorSocket:
                 return
 
     async def _send(self, text: str) -> None:
-        await self.ws.send(text)
+        """Sends a frame; once the survivor has gone, nothing more is sent."""
+        if self.gone:
+            return
+        try:
+            await self.ws.send(text)
+        except (WebsocketClosed, ConnectionClosed):
+            self.gone = True
+
+    async def _deliver(self, text: str) -> None:
+        """Sends an assistant message, or keeps it for the survivor's return if they have gone."""
+        await self._send(text)
+        if self.gone and self.conversation is not None:
+            self.outbox.keep(self.conversation, text)
+            logger.info("Kept a reply for a survivor who left mid-answer.")
 
     async def _handle(self, parsed: Any) -> bool:
         if isinstance(parsed, ProtocolError):
@@ -82,6 +101,8 @@ class SurvivorSocket:
         elif frame_.type == "resume":
             self.conversation = frame_.conversation
             await self._send(frame("resumed", conversation=self.conversation))
+            for kept in self.outbox.take(self.conversation):
+                await self._deliver(kept)
         else:
             await self._message(frame_.text)
         return True
@@ -97,9 +118,14 @@ class SurvivorSocket:
         if self.conversation is None:
             await self._start()
         assert self.conversation is not None
+        # The answer outlives this socket: if the survivor leaves mid-answer, the socket's task is
+        # cancelled, but the answer still completes and goes to the outbox for their return.
+        await asyncio.shield(asyncio.ensure_future(self._answer(self.conversation, text)))
+
+    async def _answer(self, conversation: str, text: str) -> None:
         await self._send(frame("typing", on=True))
-        for reply in await self._replies(self.conversation, text):
-            await self._send(bot_frame(reply.text, reply.buttons))
+        for reply in await self._replies(conversation, text):
+            await self._deliver(bot_frame(reply.text, reply.buttons))
         await self._send(frame("typing", on=False))
 
     async def _replies(self, conversation: str, text: str) -> List[BotMessage]:
@@ -129,7 +155,7 @@ class SurvivorSocket:
 
     async def _fallback(self, text: str) -> None:
         for message in unavailable_messages(text):
-            await self._send(bot_frame(message))
+            await self._deliver(bot_frame(message))
 
 
 def origin_allowed(origin: Optional[str], host: str, allowed: Tuple[str, ...]) -> bool:

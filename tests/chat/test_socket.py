@@ -122,3 +122,18 @@ async def test_a_socket_from_another_site_is_refused(gateway: str) -> None:
     async with connect(_ws_url(gateway), origin="https://evil.example") as ws:  # type: ignore[arg-type]
         await ws.wait_closed()
         assert ws.close_code == 1008
+
+
+async def test_a_reply_that_arrives_after_the_survivor_left_is_delivered_on_resume(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "start"}))
+        conversation = json.loads(await ws.recv())["conversation"]
+        await ws.send(json.dumps({"type": "message", "text": "slow reply while i change page"}))
+        assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
+    await asyncio.sleep(SLOW_S + 1)
+    async with connect(_ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
+        assert json.loads(await ws.recv())["type"] == "resumed"
+        kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+        assert HELPLINE in kept[0]["text"]
+        assert kept[1]["text"] == "echo: slow reply while i change page"
