@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 import requests
@@ -49,23 +49,34 @@ async def _webhook(request: web.Request) -> web.Response:
     return web.json_response(replies)
 
 
-def _serve_fake_rasa(port: int, ready: threading.Event) -> None:
-    loop = asyncio.new_event_loop()
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", _webhook)
-    runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    ready.set()
-    loop.run_forever()
+class FakeRasa:
+    """The fake Rasa on its own thread and loop; `stop()` takes it down as a crashed Rasa would go."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._loop = asyncio.new_event_loop()
+        self._runner: Any = None
+        ready = threading.Event()
+        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
+        ready.wait(10)
+
+    def _serve(self, ready: threading.Event) -> None:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", _webhook)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
+        ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
 
 
 @pytest.fixture(scope="session")
 def fake_rasa_url() -> str:
-    port, ready = free_port(), threading.Event()
-    threading.Thread(target=_serve_fake_rasa, args=(port, ready), daemon=True).start()
-    ready.wait(10)
-    return f"http://127.0.0.1:{port}"
+    return FakeRasa().url
 
 
 def _start_gateway(rasa_url: str, log: Path) -> "subprocess.Popen[bytes]":
@@ -105,6 +116,16 @@ def gateway(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     log = tmp_path_factory.mktemp("gateway") / "gateway.log"
     process = _start_gateway(fake_rasa_url, log)
     yield process.base_url  # type: ignore[attr-defined]
+    _stop(process, log)
+
+
+@pytest.fixture
+def gateway_with_own_rasa(tmp_path: Path) -> Iterator[Tuple[str, FakeRasa]]:
+    """A gateway in front of its own fake Rasa, which the test may stop."""
+    log = tmp_path / "gateway.log"
+    rasa = FakeRasa()
+    process = _start_gateway(rasa.url, log)
+    yield process.base_url, rasa  # type: ignore[attr-defined]
     _stop(process, log)
 
 

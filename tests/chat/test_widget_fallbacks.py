@@ -1,9 +1,9 @@
 """The widget in a real browser when the assistant misbehaves: hostile bot text, Rasa gone."""
 
 import time
-from typing import Any
+from typing import Any, Tuple
 
-from tests.chat.conftest import SLOW_S
+from tests.chat.conftest import SLOW_S, FakeRasa
 from tests.conftest import record_dialogs
 
 HELPLINE = "0808 2000 247"
@@ -74,3 +74,16 @@ def test_a_too_long_message_is_refused_kindly_and_kept(browser: Any, gateway: st
     )
     assert [frame["code"] for frame in frames] == ["bad_message", "too_long"]
     assert all(frame["text"].startswith("Sorry") for frame in frames)
+
+
+def test_rasa_stopped_mid_conversation_still_gives_the_helpline_within_3_seconds(
+    browser: Any, gateway_with_own_rasa: Tuple[str, FakeRasa]
+) -> None:
+    base_url, rasa = gateway_with_own_rasa
+    page = _chat(browser, base_url)
+    _send(page, "first question")
+    page.get_by_role("log").get_by_text("echo: first question").wait_for(timeout=10_000)
+    rasa.stop()
+    sent = _send(page, "are you still there")
+    page.get_by_role("log").get_by_text(HELPLINE).first.wait_for(timeout=3_500)
+    assert time.monotonic() - sent < 3.5
