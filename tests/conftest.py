@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import socket
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
@@ -74,3 +75,10 @@ def record_dialogs(page: Any) -> list:
 
     page.on("dialog", dismiss)
     return opened
+
+
+def free_port() -> int:
+    """A loopback port nothing is listening on, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

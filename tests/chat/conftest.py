@@ -6,7 +6,6 @@ answers with no messages; anything else is echoed back with a button.
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,14 +17,11 @@ import pytest
 import requests
 from aiohttp import web
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_S = 5.0
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _webhook(request: web.Request) -> web.Response:

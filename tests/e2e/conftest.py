@@ -6,7 +6,6 @@ It runs on spare ports with its own SQLite file, so it never disturbs a running 
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -19,14 +18,11 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import requests
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 240
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -99,7 +95,7 @@ def neutral_site() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def stack(trained_model: Path, neutral_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("stack")
-    rasa_port, actions_port, gateway_port = _free_port(), _free_port(), _free_port()
+    rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
     token = secrets.token_urlsafe(24)
     env = {
         **os.environ,
