@@ -173,3 +173,19 @@ def test_the_demo_page_sends_the_security_headers(page: Any, stack: Stack) -> No
     started = time.monotonic()
     assert page.request.get(stack.gateway_url + "/widget/haven-widget.js").ok
     assert time.monotonic() - started < 5
+
+
+def test_usable_and_accessible_at_200_percent_zoom(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(viewport={"width": 640, "height": 400})
+    page = context.new_page()
+    page.goto(stack.gateway_url)
+    _open_chat(page)
+    _say(page, "hello")
+    _wait_for_reply(page, "automated assistant")
+    panel = page.get_by_role("dialog", name="Chat").bounding_box()
+    assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 640
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640, "no sideways scrolling"
+    assert page.get_by_role("button", name="Exit").first.is_visible()
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    context.close()
