@@ -3,6 +3,8 @@
 python -m bot          (make run starts it with Rasa and the action server)
 """
 
+import asyncio
+import json as jsonlib
 import logging
 from pathlib import Path
 from typing import Any, Optional
@@ -14,7 +16,9 @@ from sanic.response import HTTPResponse, empty, html, json
 from websockets.exceptions import ConnectionClosed
 
 from bot.chat.outbox import Outbox
+from bot.chat.protocol import CONVERSATION_ID
 from bot.chat.socket import SurvivorSocket, origin_allowed
+from bot.privacy.erasure import ConversationEraser, tracker_store_url
 from bot.rasa_client import RasaClient
 from bot.security import headers_for
 from bot.settings import Settings
@@ -37,6 +41,16 @@ def demo_page(settings: Settings) -> str:
     return page.replace("{{EXIT_URL}}", exit_url).replace("{{WIDGET_SRC}}", "/widget/haven-widget.js")
 
 
+def _conversation_in(body: bytes) -> Optional[str]:
+    """The conversation id in a quick-exit beacon, or None for anything else."""
+    try:
+        data = jsonlib.loads(body[:200] or b"null")
+    except ValueError:
+        return None
+    conversation = data.get("conversation") if isinstance(data, dict) else None
+    return conversation if isinstance(conversation, str) and CONVERSATION_ID.match(conversation) else None
+
+
 def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway") -> Sanic:
     """A gateway app configured from `settings` (default: the environment)."""
     settings = settings or Settings.from_env()
@@ -46,6 +60,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.ctx.settings = settings
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     app.ctx.outbox = Outbox()
+    app.ctx.eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
 
     @app.before_server_start
     async def open_rasa_client(app: Sanic, _: Any) -> None:
@@ -72,6 +87,15 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
         return json({"status": "ok"})
 
     app.static("/widget", str(STATIC_DIR), name="widget")
+
+    @app.post("/chat/exit")
+    async def quick_exit(request: Request) -> HTTPResponse:
+        """The widget's beacon on quick exit: erase the conversation when configured. Always 204,
+        so the answer says nothing about whether a conversation existed."""
+        conversation = _conversation_in(request.body)
+        if settings.erase_on_exit and conversation:
+            await asyncio.get_running_loop().run_in_executor(None, app.ctx.eraser.erase, conversation)
+        return empty()
 
     @app.websocket("/chat/socket")
     async def chat_socket(request: Request, ws: Any) -> None:

@@ -33,6 +33,9 @@ class Settings:
     rate_seconds: float = 10.0
     fallback_after_s: float = 3.0
     rasa_timeout_s: float = 30.0
+    erase_on_exit: bool = True
+    tracker_dialect: str = "sqlite"
+    tracker_db: str = "var/haven.db"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -51,4 +54,7 @@ class Settings:
             rate_seconds=_float(env, "HAVEN_RATE_SECONDS", cls.rate_seconds),
             fallback_after_s=_float(env, "HAVEN_FALLBACK_AFTER_S", cls.fallback_after_s),
             rasa_timeout_s=_float(env, "HAVEN_RASA_TIMEOUT_S", cls.rasa_timeout_s),
+            erase_on_exit=env.get("HAVEN_ERASE_ON_EXIT", "true").strip().lower() not in ("0", "false", "no", "off"),
+            tracker_dialect=env.get("HAVEN_TRACKER_DIALECT", cls.tracker_dialect),
+            tracker_db=env.get("HAVEN_TRACKER_DB", cls.tracker_db),
         )

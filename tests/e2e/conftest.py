@@ -6,6 +6,7 @@ It runs on spare ports with its own SQLite file, so it never disturbs a running 
 import os
 import secrets
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -32,6 +33,13 @@ class Stack:
     gateway_url: str
     token: str
     log: Path
+    db: Path
+
+    def stored_events(self, conversation: str) -> int:
+        """How many events the tracker store holds for `conversation`."""
+        with sqlite3.connect(self.db) as connection:
+            row = connection.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (conversation,)).fetchone()
+        return int(row[0])
 
     def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
         response = requests.post(
@@ -113,6 +121,7 @@ def stack(trained_model: Path, neutral_site: str, tmp_path_factory: pytest.TempP
         f"http://127.0.0.1:{gateway_port}",
         token,
         work / "stack.log",
+        work / "haven.db",
     )
     with stack.log.open("wb") as log:
         process = subprocess.Popen(

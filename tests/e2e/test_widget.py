@@ -101,10 +101,28 @@ def test_quick_exit_button_leaves_no_way_back(browser: Any, stack: Stack, neutra
     _say(page, "how do i report to the police")
     _wait_for_reply(page, "101")
     assert _haven_storage(page) != []
+    conversation = _conversation_id(page)
+    assert stack.stored_events(conversation) > 0
     page.get_by_role("button", name="Exit").first.click()
     _assert_left_without_trace(page, stack, neutral_site)
     assert context.cookies() == []
+    _wait_until_erased(stack, conversation)
     context.close()
+
+
+def _conversation_id(page: Any) -> str:
+    stored = page.evaluate("sessionStorage.getItem('haven.conversation')")
+    match = re.search(r"[0-9a-f]{32}", stored or "")
+    assert match, stored
+    return match.group(0)
+
+
+def _wait_until_erased(stack: Stack, conversation: str) -> None:
+    """Quick exit erases the conversation (HAVEN_ERASE_ON_EXIT is on by default)."""
+    deadline = time.monotonic() + 10
+    while stack.stored_events(conversation) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stack.stored_events(conversation) == 0
 
 
 def test_shift_three_times_is_a_quick_exit(browser: Any, stack: Stack, neutral_site: str) -> None:

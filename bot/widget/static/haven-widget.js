@@ -97,6 +97,11 @@
   function quickExit() {
     if (!exiting) {
       exiting = true;
+      // Ask the gateway to erase this conversation (it does when HAVEN_ERASE_ON_EXIT is on). A beacon
+      // is delivered even as the page goes away; text/plain keeps it a simple request.
+      if (conv && navigator.sendBeacon) {
+        try { navigator.sendBeacon(gateway + '/chat/exit', JSON.stringify({ conversation: conv })); } catch (e) { /* leave anyway */ }
+      }
       wipe();
       clearTimeout(retryTimer);
       if (ws) {

@@ -1,0 +1,1 @@
+"""Minimum data: erasing a survivor's conversation."""
