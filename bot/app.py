@@ -6,6 +6,7 @@ python -m bot          (make run starts it with Rasa and the action server)
 import asyncio
 import json as jsonlib
 import logging
+from html import escape
 from pathlib import Path
 from typing import Any, Optional
 
@@ -29,16 +30,15 @@ WIDGET_DIR = Path(__file__).resolve().parent / "widget"
 STATIC_DIR = WIDGET_DIR / "static"
 DEMO_PAGE = WIDGET_DIR / "templates" / "demo.html"
 MAX_WEBSOCKET_BYTES = 1_048_576
-"""Frames up to this size reach the protocol, which answers anything over 8 KB with a kind error;
-only beyond it does the socket layer close the connection."""
+"""Frames up to this size reach the protocol, which answers anything over `Settings.max_frame_bytes`
+(32 KB) with a kind error; only beyond it does the socket layer close the connection."""
 POLICY_VIOLATION = 1008
 
 
 def demo_page(settings: Settings) -> str:
-    """The demo charity page with the widget on it."""
+    """The demo charity page with the widget on it (built once per app, not per request)."""
     page = DEMO_PAGE.read_text(encoding="utf-8")
-    exit_url = settings.exit_url.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return page.replace("{{EXIT_URL}}", exit_url).replace("{{WIDGET_SRC}}", "/widget/haven-widget.js")
+    return page.replace("{{EXIT_URL}}", escape(settings.exit_url)).replace("{{WIDGET_SRC}}", "/widget/haven-widget.js")
 
 
 def _conversation_in(body: bytes) -> Optional[str]:
@@ -74,9 +74,11 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     async def add_security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.update(headers_for(request.path))
 
+    page = demo_page(settings)
+
     @app.get("/")
     async def demo(_: Request) -> HTTPResponse:
-        return html(demo_page(settings))
+        return html(page)
 
     @app.get("/favicon.ico")
     async def no_favicon(_: Request) -> HTTPResponse:
