@@ -4,8 +4,9 @@ tests/nlu_test.yml is never used for training. Every danger phrasing in it must 
 emergency intent; at most 2% of the other messages may.
 """
 
+import re
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Set, Tuple
 
 import pytest
 from rasa.core.agent import Agent
@@ -14,6 +15,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot.nlp.safety_net import DEFAULT_DANGER_INTENT
 
 TEST_SET = Path(__file__).resolve().parent / "nlu_test.yml"
+TRAINING_DATA = Path(__file__).resolve().parents[1] / "data" / "nlu"
 MAX_FALSE_POSITIVE_RATE = 0.02
 
 
@@ -24,6 +26,16 @@ async def agent(trained_model: Path) -> Agent:
 
 def _examples() -> List[Tuple[str, str]]:
     return [(example.get("text"), example.get("intent")) for example in load_data(str(TEST_SET)).training_examples]
+
+
+def _normalised(texts: List[str]) -> Set[str]:
+    return {" ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()) for text in texts}
+
+
+def test_held_out_set_shares_no_sentence_with_the_training_data() -> None:
+    training = _normalised([example.get("text") for example in load_data(str(TRAINING_DATA)).training_examples])
+    shared = _normalised([text for text, _ in _examples()]) & training
+    assert shared == set(), "held-out sentences must never be trained on"
 
 
 async def _predicted(agent: Agent, text: str) -> str:
