@@ -30,6 +30,8 @@ SPACY_PIPELINE = Path(__file__).resolve().parents[2] / "var" / "spacy" / "haven_
 LANGUAGE = "en"
 PIPELINE_LABELS = ["location", "need", "who_for"]
 """The project pipeline's own entity labels: they help the assistant and are not personal data."""
+PRESIDIO_LOGGER = "presidio-analyzer"
+"""Presidio logs each recognizer it loads at INFO: noise in every process's log."""
 MIN_SCORE = 0.3
 WARM_UP = "call 07700 900123 at 1 Example Road, SE15 4QT, a@example.com, example.com/me"
 """Redacted once at start-up, so the first survivor's turn doesn't pay Presidio's lazy set-up (~0.4 s)."""
@@ -84,6 +86,7 @@ class Redactor:
     def __init__(self, pipeline: Path = SPACY_PIPELINE) -> None:
         if not (pipeline / "meta.json").exists():
             raise FileNotFoundError(f"No spaCy pipeline at {pipeline}: run `make nlp` (make run does it for you).")
+        logging.getLogger(PRESIDIO_LOGGER).setLevel(logging.WARNING)
         registry = RecognizerRegistry()
         for recognizer in found.uk_recognizers():
             registry.add_recognizer(recognizer)

@@ -1,0 +1,99 @@
+"""Rasa's SQL tracker store, redacting every event before it is written.
+
+Configured in endpoints.yml as `type: bot.privacy.tracker_store.RedactingSQLTrackerStore` (Rasa loads a
+custom store by module path and passes endpoints.yml's keys through). During a turn Rasa keeps the
+tracker in memory with the survivor's own words, so the assistant understands them; what reaches the
+database has personal data replaced by labels (`bot.privacy.redaction`). No event broker is used: one
+would receive the unredacted events.
+
+Connections are checked before use (`pool_pre_ping`), so a restarted database costs nothing: the next
+turn reconnects and is stored.
+"""
+
+import logging
+from typing import Any, Dict, Iterator, Optional, Text, cast
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.privacy import log_redaction
+from bot.privacy.redaction import default_redactor, redact
+
+logger = logging.getLogger(__name__)
+
+REDACTED_KEYS = frozenset({"text", "value", "metadata"})
+"""Where survivor words can be in an event: message and bot text, entity and slot values, metadata."""
+SKIPPED_KEYS = frozenset({"response_selector"})
+"""The assistant's own fixed answers, repeated in the parse data: nothing personal, and long."""
+
+
+def redact_values(value: Any) -> Any:
+    """Every string in `value` (a string, or lists and dicts of them) redacted; other values as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_values(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_values(item) for key, item in value.items()}
+    return value
+
+
+def redact_event_data(data: Any) -> Any:
+    """An event's dict with the text, values and metadata redacted wherever they are nested."""
+    if isinstance(data, list):
+        return [redact_event_data(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    return {
+        key: value
+        if key in SKIPPED_KEYS
+        else redact_values(value)
+        if key in REDACTED_KEYS
+        else redact_event_data(value)
+        for key, value in data.items()
+    }
+
+
+def redacted(event: Event) -> Event:
+    """A copy of `event` as it may be stored."""
+    return Event.from_parameters(redact_event_data(event.as_dict()))
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore whose stored events never hold personal data."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        login_db: Optional[Text] = None,
+        query: Optional[Dict] = None,
+        **kwargs: Dict[Text, Any],
+    ) -> None:
+        super().__init__(
+            domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs
+        )
+        url = self.get_db_url(dialect, host, port, db, username, password, None, query)
+        cast(Engine, vars(self)["engine"]).dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        default_redactor()
+        log_redaction.install()
+        logger.info("Conversations are stored redacted (%s).", dialect)
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events not yet stored, redacted: SQLTrackerStore.save writes exactly these."""
+        for event in super()._additional_events(session, tracker):
+            yield redacted(event)

@@ -1,0 +1,143 @@
+"""What reaches the database: the stored rows are read back and must hold no personal data.
+
+SQLite always; PostgreSQL (127.0.0.1:5432, db `test`) when it is reachable, and always under CI=true,
+including a restart of the database connections between two turns (nothing may be lost).
+"""
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy.tracker_store import RedactingSQLTrackerStore, redact_event_data
+
+PHONE, POSTCODE, EMAIL = "07700 900123", "SE15 4QT", "jane.doe@example.com"
+MESSAGE = f"he took my phone, call me on {PHONE} or {EMAIL}, I'm at {POSTCODE}"
+PG: Dict[str, Any] = {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": "test", "username": "postgres"}
+
+
+def _turn(text: str = MESSAGE) -> List[Event]:
+    parse_data = {
+        "text": text,
+        "intent": {"name": "find_services", "confidence": 0.9},
+        "entities": [{"entity": "location", "value": POSTCODE, "start": 48, "end": 56}],
+    }
+    return [
+        UserUttered(text, parse_data["intent"], parse_data["entities"], parse_data),
+        SlotSet("safety_plan_people", f"my sister on {PHONE}"),
+        ActionExecuted("action_find_services"),
+        BotUttered(f"Here is help near {POSTCODE}. The helpline is 0808 2000 247."),
+    ]
+
+
+def _rows(store: RedactingSQLTrackerStore, sender: str) -> List[Dict[str, Any]]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
+        )
+        return [json.loads(row[0]) for row in rows]
+
+
+def _assert_nothing_personal(rows: List[Dict[str, Any]]) -> None:
+    stored = json.dumps(rows)
+    for personal in ("900123", "jane.doe", "4QT"):
+        assert personal not in stored, f"{personal} reached the database"
+    assert "SE15 [postcode]" in stored, "the district is kept, so local help can still be found"
+    assert "0808 2000 247" in stored, "the helpline the assistant gave is not personal data"
+
+
+async def _store_and_check(store: RedactingSQLTrackerStore, sender: str) -> None:
+    tracker = DialogueStateTracker.from_events(sender, _turn())
+    await store.save(tracker)
+    assert tracker.latest_message is not None and PHONE in tracker.latest_message.text, "the live turn keeps the words"
+    rows = _rows(store, sender)
+    assert [row["event"] for row in rows] == ["user", "slot", "action", "bot"]
+    _assert_nothing_personal(rows)
+    loaded = await store.retrieve(sender)
+    assert loaded is not None and loaded.latest_message is not None
+    assert loaded.latest_message.text.startswith("he took my phone, call me on [phone number]")
+
+
+async def test_sqlite_rows_hold_no_personal_data(tmp_path: Path) -> None:
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+    await _store_and_check(store, uuid.uuid4().hex)
+
+
+def test_nested_values_and_metadata_are_redacted_and_other_fields_kept() -> None:
+    data = {
+        "event": "user",
+        "timestamp": 1.5,
+        "metadata": {"note": f"ring {PHONE}"},
+        "parse_data": {"entities": [{"entity": "phone", "value": [PHONE]}], "intent": {"name": "inform"}},
+    }
+    cleaned = redact_event_data(data)
+    assert cleaned["metadata"] == {"note": "ring [phone number]"}
+    assert cleaned["parse_data"]["entities"][0] == {"entity": "phone", "value": ["[phone number]"]}
+    assert cleaned["timestamp"] == 1.5 and cleaned["parse_data"]["intent"] == {"name": "inform"}
+
+
+def _postgres_available() -> bool:
+    try:
+        with sa.create_engine(RedactingSQLTrackerStore.get_db_url(**PG)).connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@pytest.fixture
+def pg_store() -> Iterator[RedactingSQLTrackerStore]:
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs PostgreSQL on 127.0.0.1:5432 (db `test`, trust auth).")
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (these tests always run in CI).")
+    name = f"haven-test-{uuid.uuid4().hex[:12]}"
+    store = RedactingSQLTrackerStore(Domain.empty(), query={"application_name": name}, **PG)
+    store.application_name = name
+    yield store
+    store.engine.dispose()
+
+
+def _kill_store_connections(store: RedactingSQLTrackerStore) -> int:
+    """What a database restart does to the store: every one of its connections is cut."""
+    with sa.create_engine(RedactingSQLTrackerStore.get_db_url(**PG)).connect() as admin:
+        killed = admin.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": store.application_name},
+        )
+        return len(list(killed))
+
+
+async def test_postgresql_rows_hold_no_personal_data(pg_store: RedactingSQLTrackerStore) -> None:
+    await _store_and_check(pg_store, uuid.uuid4().hex)
+
+
+async def test_postgresql_connections_cut_between_turns_lose_nothing(pg_store: RedactingSQLTrackerStore) -> None:
+    sender = uuid.uuid4().hex
+    tracker = DialogueStateTracker.from_events(sender, _turn("first message"))
+    await pg_store.save(tracker)
+    assert _kill_store_connections(pg_store) >= 1, "the store's pooled connection should have been cut"
+    for event in _turn("second message"):
+        tracker.update(event)
+    await pg_store.save(tracker)
+    rows = _rows(pg_store, sender)
+    assert [row["text"] for row in rows if row["event"] == "user"] == ["first message", "second message"]
+    assert len(rows) == 8
+
+
+def test_endpoints_yml_gives_rasa_the_redacting_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa silently falls back to an in-memory store if the module path is wrong: check it loads ours."""
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.core.utils import read_endpoints_from_path
+
+    monkeypatch.setenv("HAVEN_TRACKER_DIALECT", "sqlite")
+    monkeypatch.setenv("HAVEN_TRACKER_DB", str(tmp_path / "haven.db"))
+    monkeypatch.setenv("HAVEN_ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook")
+    endpoints = read_endpoints_from_path(Path(__file__).resolve().parents[2] / "endpoints.yml")
+    assert isinstance(create_tracker_store(endpoints.tracker_store), RedactingSQLTrackerStore)
