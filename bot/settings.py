@@ -34,6 +34,9 @@ class Settings:
     fallback_after_s: float = 3.0
     rasa_timeout_s: float = 30.0
     erase_on_exit: bool = True
+    retention_days: float = 30.0
+    rate_conversations: int = 30
+    rate_conversations_seconds: float = 600.0
     tracker_dialect: str = "sqlite"
     tracker_db: str = "var/haven.db"
 
@@ -55,6 +58,9 @@ class Settings:
             fallback_after_s=_float(env, "HAVEN_FALLBACK_AFTER_S", cls.fallback_after_s),
             rasa_timeout_s=_float(env, "HAVEN_RASA_TIMEOUT_S", cls.rasa_timeout_s),
             erase_on_exit=env.get("HAVEN_ERASE_ON_EXIT", "true").strip().lower() not in ("0", "false", "no", "off"),
+            retention_days=_float(env, "HAVEN_RETENTION_DAYS", cls.retention_days),
+            rate_conversations=_int(env, "HAVEN_RATE_CONVERSATIONS", cls.rate_conversations),
+            rate_conversations_seconds=_float(env, "HAVEN_RATE_CONVERSATIONS_SECONDS", cls.rate_conversations_seconds),
             tracker_dialect=env.get("HAVEN_TRACKER_DIALECT", cls.tracker_dialect),
             tracker_db=env.get("HAVEN_TRACKER_DB", cls.tracker_db),
         )

@@ -1,18 +1,35 @@
-"""Erasing a conversation from Rasa's tracker store, for a survivor who leaves with quick exit.
+"""Erasing conversations: one on request (delete this chat, quick exit), or all past retention (purge).
 
-Rasa open source has no deletion API, so the gateway deletes the conversation's rows from the
-tracker store's `events` table itself (the same database Rasa uses, from the same settings).
+Rasa open source has no deletion API, so Haven deletes the rows itself, from the same database Rasa
+uses (the same settings as endpoints.yml). Every table that holds conversation data is listed once in
+CONVERSATION_TABLES: the handoff records and staff notes join that list when they are built, and both
+erasure and the retention purge then cover them.
 """
 
 import logging
-from typing import Optional
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 logger = logging.getLogger(__name__)
 
-EVENTS_TABLE = "events"
+
+@dataclass(frozen=True)
+class ConversationTable:
+    """A table with conversation data: which column names the conversation, which holds the time."""
+
+    name: str
+    conversation_column: str
+    time_column: str
+
+
+EVENTS = ConversationTable("events", "sender_id", "timestamp")
+"""Rasa's tracker store: every message, reply, slot and action (timestamps in Unix seconds)."""
+CONVERSATION_TABLES: Tuple[ConversationTable, ...] = (EVENTS,)
+BATCH = 500
+MISSING_TABLE_ERRORS = (sa.exc.OperationalError, sa.exc.ProgrammingError)
 
 
 def tracker_store_url(
@@ -27,22 +44,50 @@ def tracker_store_url(
     return URL.create(drivername=dialect, database=db, host=host, port=port, username=username, password=password)
 
 
+def _delete(connection: Connection, conversations: Sequence[str]) -> int:
+    deleted = 0
+    for table in CONVERSATION_TABLES:
+        statement = sa.text(f"DELETE FROM {table.name} WHERE {table.conversation_column} IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        )
+        deleted += int(connection.execute(statement, {"ids": list(conversations)}).rowcount)
+    return deleted
+
+
 class ConversationEraser:
-    """Deletes every stored event of a conversation."""
+    """Deletes conversations from every table in CONVERSATION_TABLES."""
 
     def __init__(self, url: URL) -> None:
-        self.engine: Engine = sa.create_engine(url)
+        self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)
 
     def erase(self, conversation: str) -> int:
-        """Deletes the conversation's events; returns how many were deleted (0 if none were stored)."""
+        """Deletes one conversation; returns how many rows went (0 if nothing was stored)."""
         try:
             with self.engine.begin() as connection:
-                result = connection.execute(
-                    sa.text(f"DELETE FROM {EVENTS_TABLE} WHERE sender_id = :conversation"),
-                    {"conversation": conversation},
-                )
-        except sa.exc.OperationalError:
-            logger.info("Nothing to erase: the tracker store has no events table yet.")
+                deleted = _delete(connection, [conversation])
+        except MISSING_TABLE_ERRORS:
+            logger.info("Nothing to erase: the tracker store has no tables yet.")
             return 0
-        logger.info("Erased a conversation on quick exit (%d events).", result.rowcount)
-        return int(result.rowcount)
+        logger.info("Erased a conversation at the survivor's request (%d rows).", deleted)
+        return deleted
+
+    def expired(self, cutoff: float) -> List[str]:
+        """Conversations whose latest event is older than `cutoff` (Unix seconds)."""
+        query = sa.text(
+            f"SELECT {EVENTS.conversation_column} FROM {EVENTS.name} GROUP BY {EVENTS.conversation_column} "
+            f"HAVING MAX({EVENTS.time_column}) < :cutoff"
+        )
+        try:
+            with self.engine.connect() as connection:
+                return [str(row[0]) for row in connection.execute(query, {"cutoff": cutoff})]
+        except MISSING_TABLE_ERRORS:
+            return []
+
+    def purge(self, cutoff: float) -> Tuple[int, int]:
+        """Deletes every conversation last active before `cutoff`: (conversations, rows) deleted."""
+        conversations = self.expired(cutoff)
+        deleted = 0
+        for start in range(0, len(conversations), BATCH):
+            with self.engine.begin() as connection:
+                deleted += _delete(connection, conversations[start : start + BATCH])
+        return len(conversations), deleted

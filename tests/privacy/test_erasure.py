@@ -1,42 +1,89 @@
-"""Quick-exit erasure deletes one conversation's events and nothing else."""
+"""Erasure deletes exactly one conversation; the retention purge deletes exactly the expired ones.
 
+Conversations are stored through the real tracker store with real timestamps, in SQLite and PostgreSQL.
+"""
+
+import time
+import uuid
 from pathlib import Path
+from typing import List
 
+import pytest
 import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.erasure import ConversationEraser, tracker_store_url
+from bot.privacy.tracker_store import RedactingSQLTrackerStore
 
-SURVIVOR, SOMEONE_ELSE = "a" * 32, "b" * 32
-
-
-def _store_with_events(path: Path) -> ConversationEraser:
-    eraser = ConversationEraser(tracker_store_url("sqlite", str(path)))
-    with eraser.engine.begin() as connection:
-        connection.execute(sa.text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)"))
-        for sender in (SURVIVOR, SURVIVOR, SOMEONE_ELSE):
-            connection.execute(sa.text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
-    return eraser
+DAY = 86_400.0
 
 
-def _count(eraser: ConversationEraser, sender: str) -> int:
-    with eraser.engine.connect() as connection:
-        return int(
-            connection.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": sender}).scalar()
-        )
+async def _conversation(store: RedactingSQLTrackerStore, days_ago: float) -> str:
+    sender = uuid.uuid4().hex
+    when = time.time() - days_ago * DAY
+    events = [UserUttered("hello", timestamp=when), BotUttered("Hello, how can I help?", timestamp=when + 1)]
+    await store.save(DialogueStateTracker.from_events(sender, events))
+    return sender
 
 
-def test_erases_only_the_survivors_conversation(tmp_path: Path) -> None:
-    eraser = _store_with_events(tmp_path / "haven.db")
-    assert eraser.erase(SURVIVOR) == 2
-    assert _count(eraser, SURVIVOR) == 0
-    assert _count(eraser, SOMEONE_ELSE) == 1
+def _stored(store: RedactingSQLTrackerStore, sender: str) -> int:
+    query = sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :sender")
+    with store.engine.connect() as connection:
+        return int(connection.execute(query, {"sender": sender}).scalar_one())
 
 
-def test_erasing_before_anything_was_stored_is_harmless(tmp_path: Path) -> None:
-    assert ConversationEraser(tracker_store_url("sqlite", str(tmp_path / "empty.db"))).erase(SURVIVOR) == 0
+def _eraser_for(store: RedactingSQLTrackerStore) -> ConversationEraser:
+    return ConversationEraser(store.engine.url)
 
 
-def test_a_hostile_id_is_just_a_value(tmp_path: Path) -> None:
-    eraser = _store_with_events(tmp_path / "haven.db")
-    assert eraser.erase("' OR '1'='1") == 0
-    assert _count(eraser, SURVIVOR) == 2
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> RedactingSQLTrackerStore:
+    return RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+
+
+async def _check_erase_and_purge(store: RedactingSQLTrackerStore) -> None:
+    old, recent, survivor, someone_else = [
+        await _conversation(store, days) for days in (31, 29, 0, 0)
+    ]
+    eraser = _eraser_for(store)
+    assert eraser.erase(survivor) == 2
+    assert _stored(store, survivor) == 0 and _stored(store, someone_else) == 2
+    cutoff = time.time() - 30 * DAY
+    assert old in eraser.expired(cutoff)
+    assert recent not in eraser.expired(cutoff) and someone_else not in eraser.expired(cutoff)
+    conversations, rows = eraser.purge(cutoff)
+    assert conversations >= 1 and rows >= 2
+    kept: List[int] = [_stored(store, sender) for sender in (old, recent, someone_else)]
+    assert kept == [0, 2, 2]
+
+
+async def test_sqlite_erase_one_and_purge_the_expired(sqlite_store: RedactingSQLTrackerStore) -> None:
+    await _check_erase_and_purge(sqlite_store)
+
+
+async def test_postgresql_erase_one_and_purge_the_expired(pg_store: RedactingSQLTrackerStore) -> None:
+    await _check_erase_and_purge(pg_store)
+
+
+async def test_a_conversation_still_going_is_kept_whatever_its_start(sqlite_store: RedactingSQLTrackerStore) -> None:
+    sender = await _conversation(sqlite_store, 40)
+    tracker = await sqlite_store.retrieve(sender)
+    assert tracker is not None
+    tracker.update(UserUttered("still here", timestamp=time.time()))
+    await sqlite_store.save(tracker)
+    _eraser_for(sqlite_store).purge(time.time() - 30 * DAY)
+    assert _stored(sqlite_store, sender) == 3
+
+
+def test_erasing_or_purging_before_anything_was_stored_is_harmless(tmp_path: Path) -> None:
+    eraser = ConversationEraser(tracker_store_url("sqlite", str(tmp_path / "empty.db")))
+    assert eraser.erase("a" * 32) == 0
+    assert eraser.purge(time.time()) == (0, 0)
+
+
+async def test_a_hostile_id_is_just_a_value(sqlite_store: RedactingSQLTrackerStore) -> None:
+    sender = await _conversation(sqlite_store, 0)
+    assert _eraser_for(sqlite_store).erase("' OR '1'='1") == 0
+    assert _stored(sqlite_store, sender) == 2

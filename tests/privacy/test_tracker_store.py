@@ -5,10 +5,9 @@ including a restart of the database connections between two turns (nothing may b
 """
 
 import json
-import os
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 import sqlalchemy as sa
@@ -17,10 +16,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.tracker_store import RedactingSQLTrackerStore, redact_event_data
+from tests.privacy.conftest import PG
 
 PHONE, POSTCODE, EMAIL = "07700 900123", "SE15 4QT", "jane.doe@example.com"
 MESSAGE = f"he took my phone, call me on {PHONE} or {EMAIL}, I'm at {POSTCODE}"
-PG: Dict[str, Any] = {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": "test", "username": "postgres"}
 
 
 def _turn(text: str = MESSAGE) -> List[Event]:
@@ -81,27 +80,6 @@ def test_nested_values_and_metadata_are_redacted_and_other_fields_kept() -> None
     assert cleaned["metadata"] == {"note": "ring [phone number]"}
     assert cleaned["parse_data"]["entities"][0] == {"entity": "phone", "value": ["[phone number]"]}
     assert cleaned["timestamp"] == 1.5 and cleaned["parse_data"]["intent"] == {"name": "inform"}
-
-
-def _postgres_available() -> bool:
-    try:
-        with sa.create_engine(RedactingSQLTrackerStore.get_db_url(**PG)).connect():
-            return True
-    except sa.exc.OperationalError:
-        return False
-
-
-@pytest.fixture
-def pg_store() -> Iterator[RedactingSQLTrackerStore]:
-    if not _postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs PostgreSQL on 127.0.0.1:5432 (db `test`, trust auth).")
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (these tests always run in CI).")
-    name = f"haven-test-{uuid.uuid4().hex[:12]}"
-    store = RedactingSQLTrackerStore(Domain.empty(), query={"application_name": name}, **PG)
-    store.application_name = name
-    yield store
-    store.engine.dispose()
 
 
 def _kill_store_connections(store: RedactingSQLTrackerStore) -> int:

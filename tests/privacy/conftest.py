@@ -1,0 +1,35 @@
+"""Tracker stores for the privacy tests: SQLite always; PostgreSQL when running, and always in CI."""
+
+import os
+import uuid
+from typing import Any, Dict, Iterator
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+
+from bot.privacy.tracker_store import RedactingSQLTrackerStore
+
+PG: Dict[str, Any] = {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": "test", "username": "postgres"}
+
+
+def _postgres_available() -> bool:
+    try:
+        with sa.create_engine(RedactingSQLTrackerStore.get_db_url(**PG)).connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@pytest.fixture
+def pg_store() -> Iterator[RedactingSQLTrackerStore]:
+    """The redacting store on the real PostgreSQL, its connections named so a test can cut only them."""
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs PostgreSQL on 127.0.0.1:5432 (db `test`, trust auth).")
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (these tests always run in CI).")
+    name = f"haven-test-{uuid.uuid4().hex[:12]}"
+    store = RedactingSQLTrackerStore(Domain.empty(), query={"application_name": name}, **PG)
+    store.application_name = name
+    yield store
+    store.engine.dispose()
