@@ -5,6 +5,8 @@ import os
 import sys
 
 from bot.app import create_app
+from bot.privacy import log_redaction
+from bot.privacy.redaction import default_redactor
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -13,6 +15,8 @@ logger = logging.getLogger(__name__)
 def main() -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    default_redactor()  # loaded before serving, so no survivor's turn waits for it
+    log_redaction.install()
     settings = Settings.from_env()
     app = create_app(settings)
     try:

@@ -16,6 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, json
 from websockets.exceptions import ConnectionClosed
 
+from bot.chat.limits import KeyedRateLimit
 from bot.chat.outbox import Outbox
 from bot.chat.protocol import CONVERSATION_ID
 from bot.chat.socket import SurvivorSocket, origin_allowed
@@ -33,6 +34,10 @@ MAX_WEBSOCKET_BYTES = 1_048_576
 """Frames up to this size reach the protocol, which answers anything over `Settings.max_frame_bytes`
 (32 KB) with a kind error; only beyond it does the socket layer close the connection."""
 POLICY_VIOLATION = 1008
+NOT_DELETED = (
+    "Sorry, I couldn't delete that chat. It has been cleared from this window, and it will be deleted "
+    "automatically after the charity's retention period."
+)
 
 
 def demo_page(settings: Settings) -> str:
@@ -61,6 +66,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     app.ctx.outbox = Outbox()
     app.ctx.eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
+    app.ctx.new_conversations = KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
 
     @app.before_server_start
     async def open_rasa_client(app: Sanic, _: Any) -> None:
@@ -90,14 +96,35 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
 
     app.static("/widget", str(STATIC_DIR), name="widget")
 
+    async def erase(conversation: str) -> None:
+        """Deletes the conversation now, and again once any turn still in Rasa has been stored."""
+        app.ctx.outbox.take(conversation)  # replies kept for the survivor's return go too
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, app.ctx.eraser.erase, conversation)
+        loop.call_later(settings.rasa_timeout_s, loop.run_in_executor, None, app.ctx.eraser.erase, conversation)
+
     @app.post("/chat/exit")
     async def quick_exit(request: Request) -> HTTPResponse:
         """The widget's beacon on quick exit: erase the conversation when configured. Always 204,
         so the answer says nothing about whether a conversation existed."""
         conversation = _conversation_in(request.body)
         if settings.erase_on_exit and conversation:
-            await asyncio.get_running_loop().run_in_executor(None, app.ctx.eraser.erase, conversation)
+            await erase(conversation)
         return empty()
+
+    @app.post("/chat/delete")
+    async def delete_chat(request: Request) -> HTTPResponse:
+        """The widget's "Delete chat": erase the conversation whatever HAVEN_ERASE_ON_EXIT says.
+        The id is the key (128 random bits); the answer is the same whether or not anything was stored."""
+        origin = request.headers.get("origin")
+        if not origin_allowed(origin, request.host, settings.allowed_origins):
+            return json({"deleted": False, "text": NOT_DELETED}, status=403)
+        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin in settings.allowed_origins else {}
+        conversation = _conversation_in(request.body)
+        if conversation is None:
+            return json({"deleted": False, "text": NOT_DELETED}, status=400, headers=cors)
+        await erase(conversation)
+        return json({"deleted": True}, headers=cors)
 
     @app.websocket("/chat/socket")
     async def chat_socket(request: Request, ws: Any) -> None:
@@ -106,7 +133,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
             await ws.close(code=POLICY_VIOLATION)
             return
         try:
-            await SurvivorSocket(ws, app.ctx.rasa, settings, app.ctx.outbox).serve()
+            client = request.remote_addr or request.ip
+            await SurvivorSocket(ws, app.ctx.rasa, settings, app.ctx.outbox, client, app.ctx.new_conversations).serve()
         except (ConnectionClosed, WebsocketClosed):
             logger.debug("A survivor socket closed.")
 

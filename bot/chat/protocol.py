@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Union
 
+from bot.chat.fallback import helpline_line
+
 logger = logging.getLogger(__name__)
 
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -23,6 +25,8 @@ KIND_ERRORS: Dict[str, str] = {
     "bad_message": "Sorry, something went wrong sending that. Please try again.",
     "bad_conversation": "Sorry, I couldn't find that conversation, so we're starting a new one.",
     "empty": "It looks like that message was empty. Type your message and send it when you're ready.",
+    "too_many_chats": "Sorry, a lot of chats have been started from this connection, so I can't start a new one "
+    "just now. Please try again in a few minutes. " + helpline_line(),
 }
 
 
@@ -80,9 +84,9 @@ def frame(kind: str, **fields: Any) -> str:
     return json.dumps({"type": kind, **fields}, ensure_ascii=False)
 
 
-def error_frame(code: str) -> str:
-    """An error frame with its kind sentence."""
-    return frame("error", code=code, text=KIND_ERRORS[code])
+def error_frame(code: str, **fields: Any) -> str:
+    """An error frame with its kind sentence (and any extra fields, such as `retry_after`)."""
+    return frame("error", code=code, text=KIND_ERRORS[code], **fields)
 
 
 def bot_frame(text: str, buttons: Optional[List[Dict[str, str]]] = None) -> str:

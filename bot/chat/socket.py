@@ -8,14 +8,13 @@ wording for a danger message) at once; Rasa's reply is still delivered when it c
 import asyncio
 import logging
 import secrets
-import time
-from collections import deque
-from typing import Any, Deque, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
 from bot.chat.fallback import unavailable_messages
+from bot.chat.limits import KeyedRateLimit, RateLimit
 from bot.chat.outbox import Outbox
 from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailableError
@@ -29,29 +28,18 @@ def new_conversation_id() -> str:
     return secrets.token_hex(16)
 
 
-class RateLimit:
-    """At most `limit` messages in any `seconds`-long window."""
-
-    def __init__(self, limit: int, seconds: float) -> None:
-        self.limit = limit
-        self.seconds = seconds
-        self._sent: Deque[float] = deque()
-
-    def allow(self, now: Optional[float] = None) -> bool:
-        """Records a message and says whether it is within the limit."""
-        now = time.monotonic() if now is None else now
-        while self._sent and now - self._sent[0] >= self.seconds:
-            self._sent.popleft()
-        if len(self._sent) >= self.limit:
-            return False
-        self._sent.append(now)
-        return True
-
-
 class SurvivorSocket:
     """The protocol of docs/protocol.md for one connected widget."""
 
-    def __init__(self, ws: Any, rasa: RasaClient, settings: Settings, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        ws: Any,
+        rasa: RasaClient,
+        settings: Settings,
+        outbox: Outbox,
+        client: str = "",
+        new_conversations: Optional[KeyedRateLimit] = None,
+    ) -> None:
         self.ws = ws
         self.rasa = rasa
         self.settings = settings
@@ -59,6 +47,12 @@ class SurvivorSocket:
         self.conversation: Optional[str] = None
         self.gone = False
         self.rate = RateLimit(settings.rate_messages, settings.rate_seconds)
+        self.client = client
+        self.new_conversations = (
+            KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
+            if new_conversations is None
+            else new_conversations
+        )
 
     async def serve(self) -> None:
         """Handles frames until the survivor ends the conversation or disconnects."""
@@ -107,16 +101,23 @@ class SurvivorSocket:
             await self._message(frame_.text)
         return True
 
-    async def _start(self) -> None:
+    async def _start(self) -> bool:
+        """Starts a conversation, unless this address has started too many lately (then says so, kindly)."""
+        if not self.new_conversations.allow(self.client):
+            retry_after = self.new_conversations.retry_after(self.client)
+            logger.warning("Refused a new conversation: too many from one address (retry in %d s).", retry_after)
+            await self._send(error_frame("too_many_chats", retry_after=retry_after))
+            return False
         self.conversation = new_conversation_id()
         await self._send(frame("started", conversation=self.conversation))
+        return True
 
     async def _message(self, text: str) -> None:
         if not self.rate.allow():
             await self._send(error_frame("too_fast"))
             return
-        if self.conversation is None:
-            await self._start()
+        if self.conversation is None and not await self._start():
+            return
         assert self.conversation is not None
         # The answer outlives this socket: if the survivor leaves mid-answer, the socket's task is
         # cancelled, but the answer still completes and goes to the outbox for their return.

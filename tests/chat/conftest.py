@@ -75,7 +75,8 @@ def fake_rasa_url() -> str:
     return FakeRasa().url
 
 
-def _start_gateway(rasa_url: str, log: Path) -> "subprocess.Popen[bytes]":
+def start_gateway(rasa_url: str, log: Path, **settings: str) -> "subprocess.Popen[bytes]":
+    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_TRACKER_DB=...)."""
     port = free_port()
     env = {
         **os.environ,
@@ -83,13 +84,15 @@ def _start_gateway(rasa_url: str, log: Path) -> "subprocess.Popen[bytes]":
         "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RATE_MESSAGES": "8",
         "HAVEN_RATE_SECONDS": "10",
+        "HAVEN_RATE_CONVERSATIONS": "1000",
+        **settings,
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     process.base_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{process.base_url}/health", timeout=1).ok:  # type: ignore[attr-defined]
@@ -100,7 +103,7 @@ def _start_gateway(rasa_url: str, log: Path) -> "subprocess.Popen[bytes]":
     pytest.fail(f"The gateway did not start:\n{log.read_text()[-3000:]}")
 
 
-def _stop(process: "subprocess.Popen[bytes]", log: Path) -> None:
+def stop_gateway(process: "subprocess.Popen[bytes]", log: Path) -> None:
     process.terminate()
     process.wait(timeout=10)
     assert "echo:" not in log.read_text(), "message text must never reach the gateway's logs"
@@ -110,9 +113,9 @@ def _stop(process: "subprocess.Popen[bytes]", log: Path) -> None:
 def gateway(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A gateway in front of the fake Rasa: its base URL (http://127.0.0.1:PORT)."""
     log = tmp_path_factory.mktemp("gateway") / "gateway.log"
-    process = _start_gateway(fake_rasa_url, log)
+    process = start_gateway(fake_rasa_url, log)
     yield process.base_url  # type: ignore[attr-defined]
-    _stop(process, log)
+    stop_gateway(process, log)
 
 
 @pytest.fixture
@@ -120,15 +123,15 @@ def gateway_with_own_rasa(tmp_path: Path) -> Iterator[Tuple[str, FakeRasa]]:
     """A gateway in front of its own fake Rasa, which the test may stop."""
     log = tmp_path / "gateway.log"
     rasa = FakeRasa()
-    process = _start_gateway(rasa.url, log)
+    process = start_gateway(rasa.url, log)
     yield process.base_url, rasa  # type: ignore[attr-defined]
-    _stop(process, log)
+    stop_gateway(process, log)
 
 
 @pytest.fixture
 def gateway_without_rasa(tmp_path: Path) -> Iterator[str]:
     """A gateway whose Rasa is not running at all (nothing listens on its port)."""
     log = tmp_path / "gateway.log"
-    process = _start_gateway(f"http://127.0.0.1:{free_port()}", log)
+    process = start_gateway(f"http://127.0.0.1:{free_port()}", log)
     yield process.base_url  # type: ignore[attr-defined]
-    _stop(process, log)
+    stop_gateway(process, log)

@@ -3,13 +3,14 @@
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any, Dict, List, Union
 
 from websockets.legacy.client import connect
 
 from bot.chat.fallback import emergency_wording
 from bot.chat.protocol import KIND_ERRORS
-from tests.chat.conftest import SLOW_S
+from tests.chat.conftest import SLOW_S, start_gateway, stop_gateway
 
 HELPLINE = "0808 2000 247"
 
@@ -137,3 +138,28 @@ async def test_a_reply_that_arrives_after_the_survivor_left_is_delivered_on_resu
         kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
         assert HELPLINE in kept[0]["text"]
         assert kept[1]["text"] == "echo: slow reply while i change page"
+
+
+async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_helpline(
+    fake_rasa_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "gateway.log"
+    process = start_gateway(fake_rasa_url, log, HAVEN_RATE_CONVERSATIONS="2", HAVEN_RATE_CONVERSATIONS_SECONDS="600")
+    try:
+        async with connect(_ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
+            for _ in range(2):
+                await ws.send(json.dumps({"type": "start"}))
+                assert json.loads(await ws.recv())["type"] == "started"
+            await ws.send(json.dumps({"type": "start"}))
+            refused = json.loads(await ws.recv())
+            assert refused["code"] == "too_many_chats" and HELPLINE in refused["text"] and "999" in refused["text"]
+            assert 590 <= refused["retry_after"] <= 600
+        async with connect(_ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
+            await ws.send(json.dumps({"type": "message", "text": "hello"}))
+            first = json.loads(await ws.recv())
+            assert first.get("code") == "too_many_chats", first
+            await ws.send(json.dumps({"type": "resume", "conversation": "ab" * 16}))
+            assert json.loads(await ws.recv())["type"] == "resumed", "an existing chat carries on"
+            assert _bot_texts(await _say(ws, "still here")) == ["echo: still here"]
+    finally:
+        stop_gateway(process, log)

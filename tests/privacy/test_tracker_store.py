@@ -117,5 +117,7 @@ def test_endpoints_yml_gives_rasa_the_redacting_store(tmp_path: Path, monkeypatc
     monkeypatch.setenv("HAVEN_TRACKER_DIALECT", "sqlite")
     monkeypatch.setenv("HAVEN_TRACKER_DB", str(tmp_path / "haven.db"))
     monkeypatch.setenv("HAVEN_ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("HAVEN_ACTIONS_SECRET", "a-secret")
     endpoints = read_endpoints_from_path(Path(__file__).resolve().parents[2] / "endpoints.yml")
     assert isinstance(create_tracker_store(endpoints.tracker_store), RedactingSQLTrackerStore)
+    assert endpoints.action.headers == {"X-Haven-Action-Secret": "a-secret"}, "Rasa must send the actions secret"

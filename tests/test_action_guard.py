@@ -1,0 +1,89 @@
+"""Only Rasa may call the action server: a real `rasa run actions`, as scripts/run starts it."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Dict, Iterator
+
+import pytest
+import requests
+
+from bot.action_guard import SECRET_HEADER, allowed
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "rasa-only-7f3a"
+CALL: Dict[str, Any] = {
+    "next_action": "action_request_handoff",
+    "sender_id": "a" * 32,
+    "version": "3.6.2",
+    "domain": {},
+    "tracker": {
+        "sender_id": "a" * 32,
+        "slots": {},
+        "latest_message": {"text": "can I talk to a person", "intent": {"name": "request_human"}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("actions") / "actions.log"
+    env = {**os.environ, "HAVEN_ACTIONS_SECRET": SECRET, "SANIC_HOST": "127.0.0.1"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/health", timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail(f"The action server did not start:\n{log.read_text()[-3000:]}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_a_call_without_the_secret_is_refused(action_server: str) -> None:
+    refused = requests.post(f"{action_server}/webhook", json=CALL, timeout=10)
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "forbidden"}, "no detail for whoever tried"
+    wrong = requests.post(f"{action_server}/webhook", json=CALL, headers={SECRET_HEADER: "guess"}, timeout=10)
+    assert wrong.status_code == 403
+
+
+def test_rasa_with_the_secret_gets_its_answer(action_server: str) -> None:
+    answer = requests.post(f"{action_server}/webhook", json=CALL, headers={SECRET_HEADER: SECRET}, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json()["responses"], "the handoff action answers honestly"
+
+
+def test_health_stays_open_for_monitoring(action_server: str) -> None:
+    assert requests.get(f"{action_server}/health", timeout=5).json() == {"status": "ok"}
+
+
+def _request(ip: str, headers: Dict[str, str], path: str = "/webhook") -> Any:
+    return SimpleNamespace(ip=ip, headers=headers, path=path)
+
+
+def test_without_a_configured_secret_only_this_machine_may_call() -> None:
+    assert allowed(_request("127.0.0.1", {}), "")
+    assert allowed(_request("::1", {}), "")
+    assert not allowed(_request("10.1.2.3", {}), "")
+    assert not allowed(_request("not an address", {}), "")
+    assert not allowed(_request("127.0.0.1", {}), SECRET), "with a secret, loopback alone is not enough"
