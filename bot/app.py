@@ -50,7 +50,7 @@ def _conversation_in(body: bytes) -> Optional[str]:
     """The conversation id in a quick-exit beacon, or None for anything else."""
     try:
         data = jsonlib.loads(body[:200] or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     conversation = data.get("conversation") if isinstance(data, dict) else None
     return conversation if isinstance(conversation, str) and CONVERSATION_ID.match(conversation) else None

@@ -51,7 +51,7 @@ def _decode(raw: Union[str, bytes], max_bytes: int) -> Optional[Dict[str, Any]]:
         return None
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays, e.g. "[[[[..."
         return None
     return data if isinstance(data, dict) else None
 

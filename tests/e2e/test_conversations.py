@@ -1,5 +1,7 @@
 """Whole conversations through Rasa's REST channel, with the real action server and SQLite store."""
 
+import sqlite3
+
 import requests
 
 from actions.safety_plan import PLAN_STEPS
@@ -82,3 +84,14 @@ def test_a_question_mid_plan_is_answered_and_the_plan_goes_on(stack: Stack, send
 def test_rasa_http_api_refuses_requests_without_the_token(stack: Stack, sender: str) -> None:
     response = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=10)
     assert response.status_code == 401
+
+
+def test_stored_conversation_holds_no_personal_data(stack: Stack, sender: str) -> None:
+    stack.texts(sender, "I live at 12 Acacia Road, SE15 4QT, my number is 07700 900123")
+    with sqlite3.connect(stack.db) as connection:
+        rows = connection.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))
+        stored = " ".join(row[0] for row in rows)
+    assert stored, "the conversation is stored"
+    for personal in ("Acacia", "4QT", "900123"):
+        assert personal not in stored
+    assert "SE15 [postcode]" in stored

@@ -207,3 +207,30 @@ def test_usable_and_accessible_at_200_percent_zoom(browser: Any, stack: Stack) -
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
     context.close()
+
+
+def test_delete_chat_erases_it_from_the_system_and_the_window(page: Any, stack: Stack) -> None:
+    _open_chat(page)
+    _say(page, "my number is 07700 900123, how do i report to the police")
+    _wait_for_reply(page, "101")
+    conversation = _conversation_id(page)
+    assert stack.stored_events(conversation) > 0
+    header_delete = page.get_by_role("button", name="Delete chat").first
+    header_delete.click()
+    confirm = page.locator(".haven-confirm:visible").get_by_role("button", name="Delete chat")
+    assert page.evaluate("document.activeElement.textContent") == "Delete chat", "focus goes to the confirmation"
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.keyboard.press("Escape")
+    assert confirm.count() == 0, "Escape cancels: nothing traps the survivor"
+    assert stack.stored_events(conversation) > 0
+    header_delete.click()
+    page.locator(".haven-confirm:visible").get_by_role("button", name="Delete chat").click()
+    page.get_by_text("This chat has been deleted from the charity's system").wait_for(timeout=REPLY_TIMEOUT_MS)
+    assert _log(page).inner_text().strip() == ""
+    assert page.evaluate("sessionStorage.getItem('haven.transcript')") is None
+    _wait_until_erased(stack, conversation)
+    _say(page, "hello")
+    _wait_for_reply(page, "automated assistant")
+    assert _conversation_id(page) != conversation, "a new message starts a new conversation"
+

@@ -24,6 +24,10 @@
   const ID = /^[0-9a-f]{32}$/;
   const HELPLINE = 'If you need help now, call the 24-hour National Domestic Abuse Helpline on 0808 2000 247. ' +
     'In an emergency, call 999.';
+  const DELETED = 'This chat has been deleted from the charity\'s system and cleared from this window. ' +
+    'You can start a new chat at any time.';
+  const NOT_DELETED = 'Sorry, I couldn\'t delete that chat. It has been cleared from this window, and it will be ' +
+    'deleted automatically after the charity\'s retention period.';
   const TOO_LONG = 'Sorry, that message is too long for me. Could you split it into shorter messages? ' +
     'Your text is still in the box.';
 
@@ -242,12 +246,14 @@
   });
   const head = el('div', 'haven-head');
   const endButton = button('haven-hbtn', 'End chat', function () { showConfirm(true); });
+  const deleteButton = button('haven-hbtn', 'Delete chat', function () { showDelete(true); });
   const minButton = attrs(button('haven-hbtn haven-min', null, function () { closePanel(true); }), {
     'aria-label': 'Minimise chat',
   });
   minButton.appendChild(attrs(el('span', 'haven-min-icon'), { 'aria-hidden': 'true' }));
   head.appendChild(el('h2', 'haven-title', 'Chat'));
   head.appendChild(endButton);
+  head.appendChild(deleteButton);
   head.appendChild(minButton);
 
   const confirmBar = el('div', 'haven-confirm');
@@ -260,6 +266,19 @@
     endButton.focus();
   }));
   confirmBar.appendChild(confirmActions);
+
+  // "Delete chat": the same inline confirmation (no modal, nothing traps focus; Escape cancels).
+  const deleteBar = el('div', 'haven-confirm');
+  deleteBar.appendChild(el('p', null, 'Delete this chat? Your messages will be deleted from the charity\'s ' +
+    'system and cleared from this window. This can\'t be undone.'));
+  const deleteActions = el('div', 'haven-actions');
+  const confirmDelete = button('haven-btn haven-btn--primary', 'Delete chat', deleteChat);
+  deleteActions.appendChild(confirmDelete);
+  deleteActions.appendChild(button('haven-btn', 'Keep chatting', function () {
+    showDelete(false);
+    deleteButton.focus();
+  }));
+  deleteBar.appendChild(deleteActions);
 
   const scroller = attrs(el('div', 'haven-scroll'), { role: 'region', 'aria-label': 'Messages', tabindex: '0' });
   const intro = attrs(el('div', 'haven-intro'), { id: 'haven-intro' });
@@ -307,11 +326,12 @@
   compose.appendChild(count);
   compose.appendChild(countStatus);
 
-  [head, confirmBar, scroller, conn, notice, compose].forEach(function (part) { panel.appendChild(part); });
+  [head, confirmBar, deleteBar, scroller, conn, notice, compose].forEach(function (part) { panel.appendChild(part); });
   root.appendChild(launcher);
   root.appendChild(newHint);
   root.appendChild(panel);
   confirmBar.hidden = true;
+  deleteBar.hidden = true;
   panel.hidden = true;
 
   // ---- transcript -------------------------------------------------------------------------------
@@ -657,8 +677,8 @@
     flush();
   }
 
-  function endChat() {
-    showConfirm(false);
+  // Closes the conversation and forgets it in this window: socket, transcript and sessionStorage.
+  function clearChat() {
     sendFrame({ type: 'end' });
     wanted = false;
     drop();
@@ -670,8 +690,42 @@
     sdel('conversation');
     sdel('transcript');
     refreshEmpty();
+  }
+
+  function endChat() {
+    showConfirm(false);
+    clearChat();
     setNotice('You ended the chat and it has been cleared from this window. You can start a new chat at any time.');
     input.focus();
+  }
+
+  // Deletes the conversation from the charity's system (POST /chat/delete) as well as from this window.
+  function deleteChat() {
+    const id = conv;
+    showDelete(false);
+    clearChat();
+    input.focus();
+    if (!id) {
+      setNotice(DELETED);
+      return;
+    }
+    setNotice('Deleting this chat…');
+    fetch(gateway + '/chat/delete', {
+      method: 'POST',
+      body: JSON.stringify({ conversation: id }),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      keepalive: true,
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok || !answer.deleted) throw answer;
+      });
+    }).then(function () {
+      setNotice(DELETED);
+    }, function (answer) {
+      setNotice(answer && typeof answer.text === 'string' ? answer.text : NOT_DELETED);
+    });
   }
 
   // ---- panel ----------------------------------------------------------------------------------------
@@ -691,8 +745,14 @@
     else panel.removeAttribute('aria-describedby');
   }
   function showConfirm(on) {
+    if (on) showDelete(false);
     confirmBar.hidden = !on;
     if (on) confirmEnd.focus();
+  }
+  function showDelete(on) {
+    if (on) showConfirm(false);
+    deleteBar.hidden = !on;
+    if (on) confirmDelete.focus();
   }
 
   // On a small screen (or at high zoom) the panel covers the page: keep keyboard focus out of what it hides.
@@ -744,6 +804,9 @@
     if (!confirmBar.hidden) {
       showConfirm(false);
       endButton.focus();
+    } else if (!deleteBar.hidden) {
+      showDelete(false);
+      deleteButton.focus();
     } else {
       closePanel(true);
     }
