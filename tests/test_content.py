@@ -86,3 +86,21 @@ def test_every_intent_has_at_least_25_examples() -> None:
         key = example.get("intent_response_key") or example.get("intent")
         counts[key] = counts.get(key, 0) + 1
     assert {key: count for key, count in counts.items() if count < 25} == {}
+
+
+PRIVACY_ANSWERS = ("utter_chat_info/is_private", "utter_chat_info/what_is_stored", "utter_chat_info/who_reads")
+
+
+@pytest.mark.parametrize("name", PRIVACY_ANSWERS)
+def test_privacy_answers_point_to_the_delete_button_the_widget_really_has(name: str) -> None:
+    widget = (ROOT / "bot" / "widget" / "static" / "haven-widget.js").read_text(encoding="utf-8")
+    assert "'Delete chat'" in widget
+    assert '"Delete chat"' in _all_responses()[name][0]["text"]
+    assert "removed before anything is saved" in _all_responses()[name][0]["text"]
+
+
+def test_the_retention_period_the_assistant_states_is_the_default_one() -> None:
+    from bot.settings import Settings
+
+    stored = _all_responses()["utter_chat_info/what_is_stored"][0]["text"]
+    assert f"{Settings().retention_days:g} days after your last message" in stored
