@@ -63,7 +63,14 @@ test: $(MODEL) $(CHROMIUM)  ## Lint, type-check, validate data, and run every te
 eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/false positives, stories
 	$(PY) -m bot.nlp.evaluate
 
+SOAK_CONVERSATIONS ?= 200
+SOAK_SECONDS ?= 120
+
+bench: $(SPACY_PIPELINE)  ## Print performance figures: redaction per message; soak (SOAK_CONVERSATIONS x SOAK_SECONDS)
+	$(PY) -m bot.bench.redaction
+	$(PY) -m bot.bench.soak --conversations $(SOAK_CONVERSATIONS) --seconds $(SOAK_SECONDS)
+
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
 	rm -rf models var/spacy var/results .rasa
 
-.PHONY: help install nlp train run shell test eval clean browser
+.PHONY: help install nlp train run shell test eval clean browser bench

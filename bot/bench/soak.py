@@ -1,0 +1,236 @@
+"""Soak test: many survivor conversations at once through a real gateway, for a bounded time.
+
+    python -m bot.bench.soak [--conversations 200] [--seconds 120] [--rasa-url URL]
+
+Starts a gateway process on a free loopback port in front of a stand-in Rasa that echoes each message
+after a realistic NLU delay (or in front of a real Rasa with --rasa-url). Each simulated survivor
+starts a conversation, sends a message, waits for every reply, pauses like a person typing, and at the
+end deletes the chat. Prints lost and reordered replies, 5xx answers, reply latency (p50/p95) and the
+gateway's memory at the start and end. Only loopback addresses are used; it stops by itself.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, List, Optional
+
+import aiohttp
+from aiohttp import web
+from websockets.legacy.client import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+REPLY_TIMEOUT_S = 40.0
+"""Longer than the gateway's HAVEN_RASA_TIMEOUT_S (30 s): a reply later than that counts as lost."""
+
+
+@dataclass
+class Figures:
+    """What the run measured."""
+
+    conversations: int = 0
+    sent: int = 0
+    answered: int = 0
+    lost: int = 0
+    reordered: int = 0
+    fallbacks: int = 0
+    server_errors: int = 0
+    failures: List[str] = field(default_factory=list)
+    latencies: List[float] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def stand_in_rasa(port: int, delay_s: float) -> web.AppRunner:
+    """Rasa's REST channel as the gateway sees it: the message echoed after an NLU-like delay."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        await asyncio.sleep(random.uniform(0.5, 1.5) * delay_s)
+        return web.json_response([{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def start_gateway(rasa_url: str, port: int, log: Path) -> "subprocess.Popen[bytes]":
+    env = {
+        **os.environ,
+        "HAVEN_GATEWAY_PORT": str(port),
+        "HAVEN_RASA_URL": rasa_url,
+        "HAVEN_RATE_CONVERSATIONS": "100000",
+        "HAVEN_TRACKER_DB": str(log.with_suffix(".db")),
+    }
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def wait_healthy(session: aiohttp.ClientSession, base: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            async with session.get(f"{base}/health") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.5)
+    raise SystemExit(f"The gateway did not start within {timeout_s:.0f} s.")
+
+
+async def _replies_to(ws: Any, expected: str, figures: Figures, sent_at: float) -> None:
+    """Reads frames until the assistant stops typing; checks the echo of `expected` came, and only it."""
+    echoed: List[str] = []
+    first = True
+    while True:
+        data = json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
+        if data["type"] == "bot":
+            if first:
+                figures.latencies.append(time.monotonic() - sent_at)
+                first = False
+            if data["text"].startswith("echo: "):
+                echoed.append(data["text"][len("echo: ") :])
+            else:
+                figures.fallbacks += 1
+        elif data["type"] == "typing" and data["on"] is False:
+            break
+        elif data["type"] == "error":
+            figures.failures.append(data["code"])
+            return
+    if echoed == [expected]:
+        figures.answered += 1
+    elif expected in echoed:
+        figures.reordered += 1
+    else:
+        figures.lost += 1
+
+
+async def survivor(
+    number: int, base: str, session: aiohttp.ClientSession, deadline: float, pace: float, figures: Figures
+) -> None:
+    """One survivor's conversation until the deadline, then "Delete chat"."""
+    await asyncio.sleep(random.uniform(0, min(10.0, pace * 2)))  # people don't all arrive at once
+    async with connect(base.replace("http://", "ws://") + "/chat/socket", max_size=2**20) as ws:
+        await ws.send(json.dumps({"type": "start"}))
+        conversation = json.loads(await ws.recv())["conversation"]
+        figures.conversations += 1
+        turn = 0
+        while time.monotonic() < deadline:
+            turn += 1
+            text = f"survivor {number} message {turn}: is this chat private? 😀"
+            sent_at = time.monotonic()
+            await ws.send(json.dumps({"type": "message", "text": text}))
+            figures.sent += 1
+            try:
+                await _replies_to(ws, text, figures, sent_at)
+            except asyncio.TimeoutError:
+                figures.lost += 1
+            await asyncio.sleep(random.uniform(0.5, 1.5) * pace)
+    async with session.post(f"{base}/chat/delete", data=json.dumps({"conversation": conversation})) as response:
+        if response.status >= 500:
+            figures.server_errors += 1
+
+
+async def poll_pages(base: str, session: aiohttp.ClientSession, deadline: float, figures: Figures) -> None:
+    """Someone loading the page and the widget while the chats go on: any 5xx counts."""
+    while time.monotonic() < deadline:
+        for path in ("/", "/widget/haven-widget.js", "/health"):
+            async with session.get(base + path) as response:
+                await response.read()
+                if response.status >= 500:
+                    figures.server_errors += 1
+        await asyncio.sleep(1)
+
+
+def _percentile(values: List[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run(conversations: int, seconds: float, pace: float, rasa_url: Optional[str], nlu_delay: float) -> int:
+    work = ROOT / "var" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    rasa_runner = None
+    if rasa_url is None:
+        rasa_port = _free_port()
+        rasa_runner = await stand_in_rasa(rasa_port, nlu_delay)
+        rasa_url = f"http://127.0.0.1:{rasa_port}"
+    port = _free_port()
+    gateway = start_gateway(rasa_url, port, work / "soak-gateway.log")
+    base = f"http://127.0.0.1:{port}"
+    figures = Figures()
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            await wait_healthy(session, base)
+            rss_start = rss_mb(gateway.pid)
+            deadline = time.monotonic() + seconds
+            await asyncio.gather(
+                poll_pages(base, session, deadline, figures),
+                *(survivor(n, base, session, deadline, pace, figures) for n in range(conversations)),
+            )
+            rss_end = rss_mb(gateway.pid)
+    finally:
+        gateway.terminate()
+        gateway.wait(timeout=30)
+        if rasa_runner is not None:
+            await rasa_runner.cleanup()
+    report(figures, conversations, seconds, rss_start, rss_end)
+    return 0 if figures.lost == figures.reordered == figures.server_errors == 0 and not figures.failures else 1
+
+
+def report(figures: Figures, conversations: int, seconds: float, rss_start: float, rss_end: float) -> None:
+    ms = [1000 * value for value in figures.latencies]
+    print(f"Soak: {conversations} concurrent survivor conversations for {seconds:.0f} s through the gateway")
+    print(f"  conversations started      {figures.conversations}")
+    print(f"  messages sent / answered   {figures.sent} / {figures.answered}")
+    print(f"  lost / reordered replies   {figures.lost} / {figures.reordered}")
+    print(f"  gateway fallbacks (>3 s)   {figures.fallbacks}")
+    print(f"  error frames               {len(figures.failures)} {sorted(set(figures.failures))}")
+    print(f"  5xx answers                {figures.server_errors}")
+    print(f"  first reply p50 / p95      {_percentile(ms, 0.5):.0f} ms / {_percentile(ms, 0.95):.0f} ms")
+    if ms:
+        print(f"  first reply mean / max     {statistics.mean(ms):.0f} ms / {max(ms):.0f} ms")
+    print(f"  gateway memory start / end {rss_start:.0f} MB / {rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.bench.soak", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--pace", type=float, default=4.0, help="mean seconds a survivor takes between messages")
+    parser.add_argument("--nlu-delay", type=float, default=0.3, help="the stand-in Rasa's mean reply time (s)")
+    parser.add_argument("--rasa-url", help="a real Rasa to use instead of the stand-in (loopback only)")
+    args = parser.parse_args()
+    if args.rasa_url and not args.rasa_url.startswith(("http://127.", "http://localhost")):
+        parser.error("--rasa-url must be on this machine (loopback)")
+    return asyncio.run(run(args.conversations, args.seconds, args.pace, args.rasa_url, args.nlu_delay))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
