@@ -3,10 +3,13 @@
 import asyncio
 import os
 import socket
+import subprocess
+import time
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Tuple
 
 import pytest
+import requests
 import yaml
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -82,3 +85,23 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def start_action_server(port: int, secret: str, log: Path) -> Tuple["subprocess.Popen[bytes]", str]:
+    """`rasa run actions` as scripts/run starts it (with the shared secret); waits until it answers."""
+    env = {**os.environ, "HAVEN_ACTIONS_SECRET": secret, "SANIC_HOST": "127.0.0.1"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/health", timeout=1).ok:
+                return process, url
+        except requests.RequestException:
+            time.sleep(0.5)
+    process.kill()
+    pytest.fail(f"The action server did not start:\n{log.read_text()[-3000:]}")

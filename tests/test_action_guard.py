@@ -1,9 +1,5 @@
 """Only Rasa may call the action server: a real `rasa run actions`, as scripts/run starts it."""
 
-import os
-import subprocess
-import time
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Dict, Iterator
 
@@ -11,9 +7,8 @@ import pytest
 import requests
 
 from bot.action_guard import SECRET_HEADER, allowed
-from tests.conftest import free_port
+from tests.conftest import free_port, start_action_server
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "rasa-only-7f3a"
 CALL: Dict[str, Any] = {
     "next_action": "action_request_handoff",
@@ -35,25 +30,7 @@ CALL: Dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("actions") / "actions.log"
-    env = {**os.environ, "HAVEN_ACTIONS_SECRET": SECRET, "SANIC_HOST": "127.0.0.1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/health", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail(f"The action server did not start:\n{log.read_text()[-3000:]}")
+    process, url = start_action_server(free_port(), SECRET, tmp_path_factory.mktemp("actions") / "actions.log")
     yield url
     process.terminate()
     process.wait(timeout=20)
