@@ -30,10 +30,12 @@ CALL: Dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    process, url = start_action_server(free_port(), SECRET, tmp_path_factory.mktemp("actions") / "actions.log")
+    log = tmp_path_factory.mktemp("actions") / "actions.log"
+    process, url = start_action_server(free_port(), SECRET, log)
     yield url
     process.terminate()
     process.wait(timeout=20)
+    assert "talk to a person" not in log.read_text(), "no message text in the action server's logs"
 
 
 def test_a_call_without_the_secret_is_refused(action_server: str) -> None:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Union
 
+import pytest
 from websockets.legacy.client import connect
 
 from bot.chat.fallback import emergency_wording
@@ -163,3 +164,25 @@ async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_he
             assert _bot_texts(await _say(ws, "still here")) == ["echo: still here"]
     finally:
         stop_gateway(process, log)
+
+
+async def test_a_socket_only_ever_receives_its_own_conversations_replies(gateway: str) -> None:
+    async with connect(_ws_url(gateway)) as first:
+        await first.send(json.dumps({"type": "start"}))
+        mine = json.loads(await first.recv())["conversation"]
+        await first.send(json.dumps({"type": "message", "text": "slow and private"}))
+        assert json.loads(await first.recv())["type"] == "typing"
+    await asyncio.sleep(SLOW_S + 1)
+    async with connect(_ws_url(gateway)) as other:
+        await other.send(json.dumps({"type": "start"}))
+        assert json.loads(await other.recv())["conversation"] != mine
+        assert _bot_texts(await _say(other, "hello")) == ["echo: hello"]
+        await other.send(json.dumps({"type": "resume", "conversation": "0" * 32}))
+        assert json.loads(await other.recv())["type"] == "resumed"
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(other.recv(), 1.5)
+    async with connect(_ws_url(gateway)) as back:
+        await back.send(json.dumps({"type": "resume", "conversation": mine}))
+        assert json.loads(await back.recv())["type"] == "resumed"
+        kept = [json.loads(await asyncio.wait_for(back.recv(), 5)) for _ in range(2)]
+        assert kept[1]["text"] == "echo: slow and private"

@@ -23,6 +23,8 @@ from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 240
+PERSONAL_DATA_SENT = ("900123", "Acacia")
+"""Sent by the tests (a phone number, a street): never in any process's log."""
 
 
 
@@ -138,6 +140,9 @@ def stack(trained_model: Path, neutral_site: str, tmp_path_factory: pytest.TempP
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+    logged = stack.log.read_text(errors="replace")
+    for personal in PERSONAL_DATA_SENT:
+        assert personal not in logged, f"{personal!r} reached the logs of gateway, Rasa or actions"
 
 
 @pytest.fixture
