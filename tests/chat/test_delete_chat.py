@@ -24,9 +24,7 @@ def gateway_and_store(fake_rasa_url: str, tmp_path: Path) -> Iterator[Tuple[str,
     db = tmp_path / "haven.db"
     store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
     for sender in (SURVIVOR, SOMEONE_ELSE):
-        asyncio.get_event_loop().run_until_complete(
-            store.save(DialogueStateTracker.from_events(sender, [UserUttered("he hurt me again")]))
-        )
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, [UserUttered("he hurt me again")])))
     log = tmp_path / "gateway.log"
     process = start_gateway(fake_rasa_url, log, HAVEN_TRACKER_DB=str(db), HAVEN_ERASE_ON_EXIT="false")
     yield process.base_url, store  # type: ignore[attr-defined]
@@ -34,7 +32,7 @@ def gateway_and_store(fake_rasa_url: str, tmp_path: Path) -> Iterator[Tuple[str,
 
 
 def _stored(store: RedactingSQLTrackerStore, sender: str) -> bool:
-    return asyncio.get_event_loop().run_until_complete(store.retrieve(sender)) is not None
+    return asyncio.run(store.retrieve(sender)) is not None
 
 
 def test_delete_chat_erases_that_conversation_only_even_with_erase_on_exit_off(

@@ -95,3 +95,8 @@ def test_stored_conversation_holds_no_personal_data(stack: Stack, sender: str) -
     for personal in ("Acacia", "4QT", "900123"):
         assert personal not in stored
     assert "SE15 [postcode]" in stored
+
+
+def test_make_run_purged_expired_conversations_at_start(stack: Stack) -> None:
+    """scripts/run runs the retention purge at start (and hourly); it logs counts only."""
+    assert "Retention purge: " in stack.log.read_text(errors="replace")
