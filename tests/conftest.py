@@ -52,9 +52,10 @@ CHROMIUM_ARGS = [
 """Debian's chromium, never a downloaded browser; background networking off (no network here)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A real headless Chromium, started once per test session."""
+    """A real headless Chromium, started once per test module. Not once per session: while Playwright's
+    sync API is running it holds the thread's event loop, so async tests in later modules could not run."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is not installed (make test installs Debian's chromium with apt-get)."
         if os.environ.get("CI"):

@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from pathlib import Path
+import uuid
 from typing import Iterator, Tuple
 
 import pytest
@@ -16,19 +16,27 @@ from bot.app import NOT_DELETED
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from tests.chat.conftest import SLOW_S, start_gateway, stop_gateway
 
-SURVIVOR, SOMEONE_ELSE = "a1" * 16, "b2" * 16
+
+@pytest.fixture(scope="module")
+def gateway_and_store(
+    fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Tuple[str, RedactingSQLTrackerStore]]:
+    work = tmp_path_factory.mktemp("delete")
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(work / "haven.db"))
+    log = work / "gateway.log"
+    process = start_gateway(fake_rasa_url, log, HAVEN_TRACKER_DB=str(work / "haven.db"), HAVEN_ERASE_ON_EXIT="false")
+    yield process.base_url, store  # type: ignore[attr-defined]
+    stop_gateway(process, log)
 
 
 @pytest.fixture
-def gateway_and_store(fake_rasa_url: str, tmp_path: Path) -> Iterator[Tuple[str, RedactingSQLTrackerStore]]:
-    db = tmp_path / "haven.db"
-    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
-    for sender in (SURVIVOR, SOMEONE_ELSE):
+def stored(gateway_and_store: Tuple[str, RedactingSQLTrackerStore]) -> Tuple[str, str]:
+    """Two stored conversations: the survivor's and someone else's."""
+    _, store = gateway_and_store
+    survivor, someone_else = uuid.uuid4().hex, uuid.uuid4().hex
+    for sender in (survivor, someone_else):
         asyncio.run(store.save(DialogueStateTracker.from_events(sender, [UserUttered("he hurt me again")])))
-    log = tmp_path / "gateway.log"
-    process = start_gateway(fake_rasa_url, log, HAVEN_TRACKER_DB=str(db), HAVEN_ERASE_ON_EXIT="false")
-    yield process.base_url, store  # type: ignore[attr-defined]
-    stop_gateway(process, log)
+    return survivor, someone_else
 
 
 def _stored(store: RedactingSQLTrackerStore, sender: str) -> bool:
@@ -36,15 +44,16 @@ def _stored(store: RedactingSQLTrackerStore, sender: str) -> bool:
 
 
 def test_delete_chat_erases_that_conversation_only_even_with_erase_on_exit_off(
-    gateway_and_store: Tuple[str, RedactingSQLTrackerStore],
+    gateway_and_store: Tuple[str, RedactingSQLTrackerStore], stored: Tuple[str, str]
 ) -> None:
     gateway, store = gateway_and_store
-    answer = requests.post(f"{gateway}/chat/delete", data=json.dumps({"conversation": SURVIVOR}), timeout=10)
+    survivor, someone_else = stored
+    answer = requests.post(f"{gateway}/chat/delete", data=json.dumps({"conversation": survivor}), timeout=10)
     assert answer.status_code == 200 and answer.json() == {"deleted": True}
     assert answer.headers["cache-control"] == "no-store", "security headers on this response too"
-    assert not _stored(store, SURVIVOR)
-    assert _stored(store, SOMEONE_ELSE)
-    again = requests.post(f"{gateway}/chat/delete", data=json.dumps({"conversation": SURVIVOR}), timeout=10)
+    assert not _stored(store, survivor)
+    assert _stored(store, someone_else)
+    again = requests.post(f"{gateway}/chat/delete", data=json.dumps({"conversation": survivor}), timeout=10)
     assert again.json() == {"deleted": True}, "the answer never says whether anything was stored"
 
 
@@ -53,25 +62,29 @@ def test_delete_chat_erases_that_conversation_only_even_with_erase_on_exit_off(
     [b"", b"not json", b"\x00\xff", b"[1]", json.dumps({"conversation": "' OR 1=1 --"}).encode(), b"x" * 5000],
 )
 def test_a_bad_delete_request_gets_a_kind_message_and_erases_nothing(
-    gateway_and_store: Tuple[str, RedactingSQLTrackerStore], body: bytes
+    gateway_and_store: Tuple[str, RedactingSQLTrackerStore], stored: Tuple[str, str], body: bytes
 ) -> None:
     gateway, store = gateway_and_store
+    survivor, someone_else = stored
     answer = requests.post(f"{gateway}/chat/delete", data=body, timeout=10)
     assert answer.status_code == 400
     assert answer.json() == {"deleted": False, "text": NOT_DELETED}
-    assert _stored(store, SURVIVOR) and _stored(store, SOMEONE_ELSE)
+    assert _stored(store, survivor) and _stored(store, someone_else)
 
 
-def test_another_site_cannot_delete_a_chat(gateway_and_store: Tuple[str, RedactingSQLTrackerStore]) -> None:
+def test_another_site_cannot_delete_a_chat(
+    gateway_and_store: Tuple[str, RedactingSQLTrackerStore], stored: Tuple[str, str]
+) -> None:
     gateway, store = gateway_and_store
+    survivor = stored[0]
     answer = requests.post(
         f"{gateway}/chat/delete",
-        data=json.dumps({"conversation": SURVIVOR}),
+        data=json.dumps({"conversation": survivor}),
         headers={"Origin": "https://evil.example"},
         timeout=10,
     )
     assert answer.status_code == 403
-    assert _stored(store, SURVIVOR)
+    assert _stored(store, survivor)
 
 
 async def test_replies_kept_for_a_survivors_return_are_deleted_with_the_chat(gateway: str) -> None:
