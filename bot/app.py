@@ -14,6 +14,7 @@ from sanic import Sanic
 from sanic.exceptions import WebsocketClosed
 from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, json
+from sqlalchemy.exc import SQLAlchemyError
 from websockets.exceptions import ConnectionClosed
 
 from bot.chat.limits import KeyedRateLimit
@@ -123,7 +124,11 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
         conversation = _conversation_in(request.body)
         if conversation is None:
             return json({"deleted": False, "text": NOT_DELETED}, status=400, headers=cors)
-        await erase(conversation)
+        try:
+            await erase(conversation)
+        except SQLAlchemyError as error:
+            logger.error("Could not delete a conversation: the database failed (%s).", type(error).__name__)
+            return json({"deleted": False, "text": NOT_DELETED}, status=503, headers=cors)
         return json({"deleted": True}, headers=cors)
 
     @app.websocket("/chat/socket")

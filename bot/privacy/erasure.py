@@ -29,7 +29,6 @@ EVENTS = ConversationTable("events", "sender_id", "timestamp")
 """Rasa's tracker store: every message, reply, slot and action (timestamps in Unix seconds)."""
 CONVERSATION_TABLES: Tuple[ConversationTable, ...] = (EVENTS,)
 BATCH = 500
-MISSING_TABLE_ERRORS = (sa.exc.OperationalError, sa.exc.ProgrammingError)
 
 
 def tracker_store_url(
@@ -44,9 +43,16 @@ def tracker_store_url(
     return URL.create(drivername=dialect, database=db, host=host, port=port, username=username, password=password)
 
 
+def _existing(connection: Connection) -> List[ConversationTable]:
+    """The conversation tables created so far (none before Rasa's first start). A database that can't be
+    reached raises: "nothing to delete" must never be said when nothing could be checked."""
+    inspector = sa.inspect(connection)
+    return [table for table in CONVERSATION_TABLES if inspector.has_table(table.name)]
+
+
 def _delete(connection: Connection, conversations: Sequence[str]) -> int:
     deleted = 0
-    for table in CONVERSATION_TABLES:
+    for table in _existing(connection):
         statement = sa.text(f"DELETE FROM {table.name} WHERE {table.conversation_column} IN :ids").bindparams(
             sa.bindparam("ids", expanding=True)
         )
@@ -62,12 +68,8 @@ class ConversationEraser:
 
     def erase(self, conversation: str) -> int:
         """Deletes one conversation; returns how many rows went (0 if nothing was stored)."""
-        try:
-            with self.engine.begin() as connection:
-                deleted = _delete(connection, [conversation])
-        except MISSING_TABLE_ERRORS:
-            logger.info("Nothing to erase: the tracker store has no tables yet.")
-            return 0
+        with self.engine.begin() as connection:
+            deleted = _delete(connection, [conversation])
         logger.info("Erased a conversation at the survivor's request (%d rows).", deleted)
         return deleted
 
@@ -77,11 +79,10 @@ class ConversationEraser:
             f"SELECT {EVENTS.conversation_column} FROM {EVENTS.name} GROUP BY {EVENTS.conversation_column} "
             f"HAVING MAX({EVENTS.time_column}) < :cutoff"
         )
-        try:
-            with self.engine.connect() as connection:
-                return [str(row[0]) for row in connection.execute(query, {"cutoff": cutoff})]
-        except MISSING_TABLE_ERRORS:
-            return []
+        with self.engine.connect() as connection:
+            if EVENTS not in _existing(connection):
+                return []
+            return [str(row[0]) for row in connection.execute(query, {"cutoff": cutoff})]
 
     def purge(self, cutoff: float) -> Tuple[int, int]:
         """Deletes every conversation last active before `cutoff`: (conversations, rows) deleted."""

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from pathlib import Path
 from typing import Iterator, Tuple
 
 import pytest
@@ -102,3 +103,19 @@ async def test_replies_kept_for_a_survivors_return_are_deleted_with_the_chat(gat
         assert json.loads(await ws.recv())["type"] == "resumed"
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(ws.recv(), 1.5)
+
+
+def test_a_database_that_fails_gets_a_kind_answer_not_a_crash(fake_rasa_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "gateway.log"
+    unreachable = str(tmp_path / "no-such-dir" / "haven.db")
+    process = start_gateway(fake_rasa_url, log, HAVEN_TRACKER_DB=unreachable)
+    try:
+        answer = requests.post(
+            f"{process.base_url}/chat/delete",  # type: ignore[attr-defined]
+            data=json.dumps({"conversation": uuid.uuid4().hex}),
+            timeout=10,
+        )
+    finally:
+        stop_gateway(process, log)
+    assert answer.status_code == 503
+    assert answer.json() == {"deleted": False, "text": NOT_DELETED}

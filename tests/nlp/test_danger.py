@@ -112,3 +112,10 @@ def test_oversized_and_hostile_input_is_safe() -> None:
 def test_match_names_the_rule() -> None:
     match = detect_danger("he's got a knife")
     assert match is not None and match.rule == "weapon"
+
+
+def test_a_belt_in_his_hands_is_a_weapon() -> None:
+    """Held out in tests/nlu_test.yml and missed by one trained model: the net must not depend on the model."""
+    match = detect_danger("i can hear him on the stairs hes got the belt")
+    assert match is not None and match.rule == "weapon"
+    assert detect_danger("he's grabbing his belt") is not None
