@@ -107,7 +107,7 @@ def _minutes(text: str) -> int:
 
 
 def _intervals(days: List[int], text: str) -> List[Interval]:
-    intervals = []
+    intervals: List[Interval] = []
     for part in text.split(","):
         match = INTERVAL.match(part.strip())
         if not match:

@@ -9,8 +9,8 @@ from bot.directory.hours import HoursError, format_hours, parse_hours
 OFFICE = "Mon-Fri 09:00-17:00; Sat 10:00-13:00"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(
