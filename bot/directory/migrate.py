@@ -2,16 +2,24 @@
 
 import logging
 from pathlib import Path
+from typing import Any, Optional
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+from bot.directory.models import metadata
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "directory_alembic_version"
 """Its own version table, so other parts of Haven (and Rasa) can share the database."""
+
+
+def include_name(name: Optional[str], type_: str, _: Any) -> bool:
+    """Autogenerate compares only the directory's own tables, never Rasa's `events` or anyone else's."""
+    return type_ != "table" or name in metadata.tables
 
 
 def alembic_config() -> Config:

@@ -5,21 +5,16 @@ run as `alembic -c bot/directory/alembic.ini ...` it connects to HAVEN_DATABASE_
 """
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.directory.db import database_url, make_engine
-from bot.directory.migrate import VERSION_TABLE
+from bot.directory.migrate import VERSION_TABLE, include_name
 from bot.directory.models import metadata
 
 logger = logging.getLogger(__name__)
-
-
-def include_name(name: Optional[str], type_: str, _: Any) -> bool:
-    """Autogenerate compares only the directory's own tables, never Rasa's `events` or anyone else's."""
-    return type_ != "table" or name in metadata.tables
 
 
 def run(connection: Connection) -> None:
