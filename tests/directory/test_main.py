@@ -35,7 +35,8 @@ def test_a_bad_row_imports_nothing_and_names_the_line(
 ) -> None:
     lines = TEMPLATE.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "services.csv"
-    bad.write_text("\n".join([*lines, lines[1].replace("lambeth-outreach-example", "x").replace("Lambeth;", "Lambith;")]))
+    misspelt = lines[1].replace("lambeth-outreach-example", "x").replace("Lambeth;", "Lambith;")
+    bad.write_text("\n".join([*lines, misspelt]))
     assert main(["import", str(bad)], engine=engine, out=io.StringIO()) == EXIT_REJECTED
     error = capsys.readouterr().err
     assert "services.csv, line 4: areas has 'Lambith', which is not a place I know" in error
