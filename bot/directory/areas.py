@@ -92,10 +92,14 @@ class Areas:
         return place.name if place else "the UK"
 
 
-def specificity(chain: List[str], keys: Tuple[str, ...]) -> int:
-    """How closely a service's areas fit: the position of its most specific key in `chain`."""
-    positions = [chain.index(area) for area in keys if area in chain]
-    return min(positions) if positions else len(chain)
+def positions(chain: List[str]) -> Dict[str, int]:
+    """Each key of `chain` and its place in it (0 = most specific)."""
+    return {area: index for index, area in enumerate(chain)}
+
+
+def specificity(chain_positions: Dict[str, int], keys: Tuple[str, ...]) -> int:
+    """How closely a service's areas fit: the position of its most specific key in the chain."""
+    return min((chain_positions[area] for area in keys if area in chain_positions), default=len(chain_positions))
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Tuple
+from typing import Any, Iterable, Tuple
 
 from bot.directory.areas import UK
 from bot.directory.models import Service, join_list, split_list
@@ -41,13 +41,18 @@ class Entry:
 
 def entry_from_row(service: Service) -> Entry:
     """The Entry for a loaded Service row (its organisation and areas loaded with it)."""
+    return entry_from_columns(service, service.organisation.name, [area.area_key for area in service.areas])
+
+
+def entry_from_columns(service: Any, organisation: str, areas: Iterable[str]) -> Entry:
+    """The Entry for a Service row or a result row with the same column names."""
     return Entry(
         key=service.key,
-        organisation=service.organisation.name,
+        organisation=organisation,
         name=service.name,
         description=service.description,
         needs=split_list(service.needs),
-        areas=tuple(sorted(area.area_key for area in service.areas)),
+        areas=tuple(sorted(areas)),
         verified_on=service.verified_on,
         source=service.source,
         who_for=split_list(service.who_for),

@@ -16,6 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
@@ -121,8 +122,9 @@ def _intervals(days: List[int], text: str) -> List[Interval]:
     return intervals
 
 
+@lru_cache(maxsize=4096)
 def parse_hours(text: Optional[str]) -> WeeklyHours:
-    """Reads the format above. Raises HoursError with a plain reason when it can't."""
+    """Reads the format above. Raises HoursError with a plain reason when it can't. Cached: few distinct texts."""
     text = (text or "").strip()
     if not text:
         return WeeklyHours()

@@ -13,13 +13,12 @@ from datetime import datetime
 from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.engine import Connection, Engine, Row
 
-from bot.directory.areas import specificity
-from bot.directory.entries import Entry, entry_from_row
+from bot.directory.areas import positions, specificity
+from bot.directory.entries import Entry, entry_from_columns
 from bot.directory.hours import parse_hours
-from bot.directory.models import Service, ServiceArea
+from bot.directory.models import Organisation, Service, ServiceArea
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +45,23 @@ def _fits(entry: Entry, need: Optional[str], who_for: Optional[str]) -> bool:
     return not (who_for and entry.who_for and who_for not in entry.who_for)
 
 
-def _candidates(session: Session, chain: Sequence[str]) -> List[Entry]:
-    matching = select(ServiceArea.service_id).where(ServiceArea.area_key.in_(list(chain)))
+def _candidates(connection: Connection, chain: Sequence[str]) -> List[Entry]:
+    """Services covering any area of `chain`, each with all its areas: one round trip to the database."""
+    services, organisations, areas = Service.__table__, Organisation.__table__, ServiceArea.__table__
+    matching = select(areas.c.service_id).where(areas.c.area_key.in_(list(chain)))
     query = (
-        select(Service)
-        .where(Service.id.in_(matching))
-        .options(selectinload(Service.areas), selectinload(Service.organisation))
+        select(services, organisations.c.name.label("organisation_name"), areas.c.area_key)
+        .join(organisations, organisations.c.id == services.c.organisation_id)
+        .join(areas, areas.c.service_id == services.c.id)
+        .where(services.c.id.in_(matching))
     )
-    return [entry_from_row(service) for service in session.execute(query).scalars()]
+    rows: Dict[int, List[Row]] = {}
+    for row in connection.execute(query):
+        rows.setdefault(row.id, []).append(row)
+    return [
+        entry_from_columns(group[0], group[0].organisation_name, [row.area_key for row in group])
+        for group in rows.values()
+    ]
 
 
 def search(
@@ -64,10 +72,11 @@ def search(
     now: Optional[datetime] = None,
 ) -> List[Match]:
     """Every service covering an area in `chain` that fits `need` and `who_for`, best first."""
-    with Session(engine, future=True) as session:
-        entries = _candidates(session, chain)
+    with engine.connect() as connection:
+        entries = _candidates(connection, chain)
+    chain_positions = positions(chain)
     matches = [
-        Match(entry, specificity(chain, entry.areas), parse_hours(entry.hours).is_open(now))
+        Match(entry, specificity(chain_positions, entry.areas), parse_hours(entry.hours).is_open(now))
         for entry in entries
         if _fits(entry, need, who_for)
     ]

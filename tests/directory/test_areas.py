@@ -4,7 +4,7 @@ from typing import List
 
 import pytest
 
-from bot.directory.areas import UK, Areas, default_areas, specificity
+from bot.directory.areas import UK, Areas, default_areas, positions, specificity
 from bot.nlp.gazetteer import default_gazetteer
 
 
@@ -105,6 +105,6 @@ def test_a_charity_list_never_guesses_an_area(areas: Areas, name: str) -> None:
 
 
 def test_specificity_is_the_closest_covered_area() -> None:
-    chain = ["postcode_district:SE11", "borough:Lambeth", "region:London", UK]
+    chain = positions(["postcode_district:SE11", "borough:Lambeth", "region:London", UK])
     assert specificity(chain, ("region:London", "borough:Lambeth")) == 1
     assert specificity(chain, ("county:Kent",)) == len(chain)
