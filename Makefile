@@ -63,13 +63,10 @@ test: $(MODEL) $(CHROMIUM)  ## Lint, type-check, validate data, and run every te
 bench: $(INSTALLED)  ## Print performance figures (directory look-ups at 10,000 services: p50/p95/p99)
 	$(PY) -m bot.directory.bench
 
-directory-seed: $(INSTALLED)  ## Create/update the directory's tables and seed them if empty
-	$(PY) -m bot.directory seed --if-empty
-
 eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/false positives, stories
 	$(PY) -m bot.nlp.evaluate
 
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
 	rm -rf models var/spacy var/results .rasa
 
-.PHONY: help install nlp train run shell test eval clean browser bench directory-seed
+.PHONY: help install nlp train run shell test eval clean browser bench
