@@ -109,7 +109,7 @@ def read_request(tracker: Tracker) -> Request:
     """Where to look: "show more" continues the last search; otherwise the message, then the last place."""
     shown = tracker.get_slot(SHOWN_SLOT)
     if _intent(tracker) == SHOW_MORE and shown is not None:
-        return Request(tracker.get_slot("location"), start=int(shown))
+        return Request(tracker.get_slot("location"), start=max(0, int(shown)))
     location, mentioned = resolve_location(tracker)
     if location:
         return Request(location)
