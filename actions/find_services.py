@@ -106,18 +106,20 @@ def wants_anywhere(tracker: Tracker) -> bool:
 
 
 def read_request(tracker: Tracker) -> Request:
-    """Where to look: "show more" continues the last search; otherwise the message, then the last place."""
+    """Where to look: "show more" continues the last search (unless it names a new place); otherwise the
+    place in the message, "anywhere", or the place given earlier."""
     shown = tracker.get_slot(SHOWN_SLOT)
-    if _intent(tracker) == SHOW_MORE and shown is not None:
-        return Request(tracker.get_slot("location"), start=max(0, int(shown)))
     location, mentioned = resolve_location(tracker)
+    last_place = tracker.get_slot("location")
+    if _intent(tracker) == SHOW_MORE and shown is not None and location in (None, last_place):
+        return Request(last_place, start=max(0, int(shown)))
     if location:
         return Request(location)
     if wants_anywhere(tracker):
         return Request(ANYWHERE)
     if mentioned:
         return Request(None, unknown_place=True)
-    return Request(tracker.get_slot("location"))
+    return Request(last_place)
 
 
 def _place(location: Optional[str]) -> Optional[Place]:

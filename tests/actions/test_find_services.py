@@ -87,6 +87,15 @@ async def test_show_more_pages_through_the_rest_then_says_that_is_all(directory:
     assert "Leeds Refuge (example)" not in seen
 
 
+async def test_show_more_with_a_new_place_starts_a_new_search(directory: Engine) -> None:
+    first = await _run(text="help in croydon", entities=_location("croydon", 8))
+    result = await _run(
+        text="show more services in leeds", intent="show_more", entities=_location("leeds", 22), slots=first["slots"]
+    )
+    assert result["text"].startswith("Here are services for Leeds:")
+    assert result["slots"]["services_shown"] == 3.0
+
+
 async def test_a_need_narrows_the_results(directory: Engine) -> None:
     result = await _run(text="refuge in leeds", entities=_location("leeds", 10), slots={"need": "refuge"})
     assert result["text"].startswith("Here are refuge services for Leeds:")
