@@ -481,6 +481,7 @@ def test_nations_resolve_so_their_own_helpline_can_be_offered(text: str, nation:
         ("North West", "North West"),
         ("the south east", "South East"),
         ("Yorkshire & Humber", "Yorkshire and the Humber"),
+        ("Yorkshire", "Yorkshire and the Humber"),
         ("East Midlands", "East Midlands"),
         ("south west england", "South West"),
     ],
