@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.directory import store
-from bot.directory.__main__ import EXIT_OK, EXIT_REJECTED, main
+from bot.directory.__main__ import EXIT_DATABASE, EXIT_OK, EXIT_REJECTED, main
+from bot.directory.db import make_engine
 from bot.directory.importer import COLUMNS
 from bot.directory.seed import hours_from_facts, national_entries
 from bot.facts import helplines
@@ -100,3 +101,9 @@ def test_facts_hours_become_the_directory_format() -> None:
     assert hours_from_facts("Mon–Fri 9am–5pm") == "Mon-Fri 09:00-17:00"
     assert hours_from_facts("24/7") == "24/7"
     assert hours_from_facts("") == ""
+
+
+def test_a_database_without_the_tables_gets_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    unmigrated = make_engine(f"sqlite:///{tmp_path}/empty.db")
+    assert main(["list", "--stale", "30"], engine=unmigrated, out=io.StringIO()) == EXIT_DATABASE
+    assert "The directory database could not be used" in capsys.readouterr().err
