@@ -60,10 +60,13 @@ test: $(MODEL) $(CHROMIUM)  ## Lint, type-check, validate data, and run every te
 	$(PY) -m mypy bot actions tests
 	$(PY) -m pytest
 
+bench: $(INSTALLED)  ## Print performance figures (directory look-ups at 10,000 services: p50/p95/p99)
+	$(PY) -m bot.directory.bench
+
 eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/false positives, stories
 	$(PY) -m bot.nlp.evaluate
 
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
 	rm -rf models var/spacy var/results .rasa
 
-.PHONY: help install nlp train run shell test eval clean browser
+.PHONY: help install nlp train run shell test eval clean browser bench
