@@ -5,9 +5,9 @@ which nation, region and London borough it is in, so the right helplines can be 
 offline from the CSV files in the repo and never raises on odd input: the text comes from a chat.
 
 Resolution order, first hit wins: a postcode or district, a London borough (or alias), a London
-place, a town, a county, a postcode area's name ("East London"); then the same names with a small
-misspelling. Towns come before counties because a name that is both ("Cardiff", "Armagh") is more
-often the town.
+place, a town, a county, a nation, an English region ("North West"), a postcode area's name
+("East London"); then the same names with a small misspelling. Towns come before counties because
+a name that is both ("Cardiff", "Armagh") is more often the town.
 """
 
 import csv
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 GAZETTEER_DIR = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
 
 KINDS: FrozenSet[str] = frozenset(
-    {"postcode_area", "postcode_district", "borough", "london_place", "county", "town", "nation"}
+    {"postcode_area", "postcode_district", "borough", "london_place", "county", "town", "region", "nation"}
 )
 LONDON = "London"
 GREATER_LONDON = "Greater London"
@@ -139,6 +139,7 @@ class Gazetteer:
         counties: List[Tuple[Place, Tuple[str, ...]]],
         towns: List[Tuple[Place, Tuple[str, ...]]],
         nations: List[Tuple[Place, Tuple[str, ...]]],
+        regions: List[Tuple[Place, Tuple[str, ...]]],
     ) -> None:
         self.areas: Dict[str, Place] = dict(areas)
         self.london_districts: Dict[str, Tuple[str, ...]] = dict(london_districts)
@@ -153,7 +154,8 @@ class Gazetteer:
         for name, borough in london_places.items():
             place = Place(name, "london_place", (ENGLAND,), LONDON, (borough,), GREATER_LONDON)
             self._add(place, (name,))
-        for place, aliases in (*towns, *counties, *nations):
+        self.regions: Dict[str, Place] = {place.name: place for place, _ in regions}
+        for place, aliases in (*towns, *counties, *nations, *regions):
             self._add(place, (place.name, *aliases))
         for area in self.areas.values():
             self._add(area, (area.name,))
@@ -164,7 +166,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls, directory: Path = GAZETTEER_DIR) -> "Gazetteer":
-        """Reads the seven CSV files of `directory`."""
+        """Reads the eight CSV files of `directory`."""
         areas = {
             row["code"]: Place(row["name"], "postcode_area", _split(row["nations"]), row["region"])
             for row in _read(directory, "postcode_areas.csv")
@@ -192,7 +194,11 @@ class Gazetteer:
             (Place(row["name"], "nation", (row["name"],), row["name"]), _split(row["aliases"]))
             for row in _read(directory, "nations.csv")
         ]
-        gazetteer = cls(areas, districts, boroughs, places, counties, towns, nations)
+        regions = [
+            (Place(row["name"], "region", (row["nation"],), row["name"]), _split(row["aliases"]))
+            for row in _read(directory, "regions.csv")
+        ]
+        gazetteer = cls(areas, districts, boroughs, places, counties, towns, nations, regions)
         logger.debug("Loaded gazetteer from %s: %d names.", directory, len(gazetteer._index))
         return gazetteer
 

@@ -6,6 +6,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from tests.directory.conftest import engine, migrated_engine  # noqa: F401 (the action suite runs on both databases)
+
 
 def make_tracker(
     text: str = "",

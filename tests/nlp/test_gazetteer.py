@@ -447,6 +447,7 @@ def test_csv_files_are_utf8_with_the_documented_headers() -> None:
         "london_places.csv": ["place", "borough"],
         "counties.csv": ["name", "nation", "region", "aliases"],
         "towns.csv": ["name", "county", "nation", "region", "aliases"],
+        "regions.csv": ["name", "nation", "aliases"],
     }
     for name, header in headers.items():
         text = (GAZETTEER_DIR / name).read_text(encoding="utf-8")
@@ -472,3 +473,29 @@ def test_loads_from_another_directory(tmp_path: Path) -> None:
 def test_nations_resolve_so_their_own_helpline_can_be_offered(text: str, nation: str) -> None:
     place = default_gazetteer().resolve(text)
     assert place is not None and place.kind == "nation" and place.nations == (nation,)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("North West", "North West"),
+        ("the south east", "South East"),
+        ("Yorkshire & Humber", "Yorkshire and the Humber"),
+        ("Yorkshire", "Yorkshire and the Humber"),
+        ("East Midlands", "East Midlands"),
+        ("south west england", "South West"),
+    ],
+)
+def test_english_regions_resolve(gazetteer: Gazetteer, text: str, name: str) -> None:
+    place = resolved(gazetteer, text)
+    assert (place.kind, place.name, place.nations, place.region) == ("region", name, ("England",), name)
+
+
+def test_regions_file_names_every_english_region() -> None:
+    assert {row["name"] for row in rows("regions.csv")} == ENGLISH_REGIONS
+    assert all(row["nation"] == "England" for row in rows("regions.csv"))
+
+
+def test_london_still_resolves_to_greater_london(gazetteer: Gazetteer) -> None:
+    place = resolved(gazetteer, "London")
+    assert (place.name, place.region) == ("Greater London", "London")
