@@ -139,11 +139,14 @@ DANGER_PATTERNS: Tuple[Tuple[str, str], ...] = (
                       rf"attacked|hurt|beat|beaten|battered|pushed|thrown|threw|cut)\s+(?:{VICTIM}\s+)?(?:\w+\s+)?{NOW}\b|"
                       rf"\b{SUBJECT}\s+(?:has\s+)?just\s+(?:hit|punched|kicked|strangled|choked|stabbed|attacked|"
                       rf"hurt|beat|beaten|pushed|threw|cut)\b"),
-    # "he's got a knife", "she has a gun", "he grabbed a knife", "knife to my throat", "hes got the belt"
+    # "he's got a knife", "she has a gun", "he grabbed a knife", "knife to my throat";
+    # a belt only in someone's hands ("hes got the belt", "he took his belt off"), not "a black belt in karate"
     ("weapon", r"\b(?:has|have|got|grabbed|grabbing|holding|pulled|pulling|waving|pointing|picked\s+up|with)"
                r"\s+(?:a\s+|the\s+|his\s+|her\s+|out\s+a\s+|out\s+the\s+|a\s+big\s+)?(?:\w+\s+){0,2}(?:knife|knives|gun|"
-               r"shotgun|rifle|blade|machete|hammer|axe|weapon|belt)\b|"
-               r"\b(?:knife|gun|blade)\s+(?:to|at|against)\s+(?:my|me|the)\b"),
+               r"shotgun|rifle|blade|machete|hammer|axe|weapon)\b|"
+               r"\b(?:knife|gun|blade)\s+(?:to|at|against)\s+(?:my|me|the)\b|"
+               rf"\b{SUBJECT}\s+(?:is\s+|has\s+)?(?:has|got|grabbed|grabbing|holding|taking|took|taken|pulled|pulling|undoing)"
+               r"\s+(?:off\s+)?(?:the|his|her)\s+belt\b"),
     # "he's breaking the door down", "trying to break in"
     ("breaking_in", r"\b(?:breaking|kicking|smashing|banging\s+on|bashing|hammering\s+on|trying\s+to\s+break)"
                     r"\s+(?:down\s+)?(?:the|my|our)\s+(?:door|doors|window|windows)|"

@@ -119,3 +119,9 @@ def test_a_belt_in_his_hands_is_a_weapon() -> None:
     match = detect_danger("i can hear him on the stairs hes got the belt")
     assert match is not None and match.rule == "weapon"
     assert detect_danger("he's grabbing his belt") is not None
+    assert detect_danger("he took his belt off and he's coming up") is not None
+
+
+def test_a_belt_that_no_one_is_holding_is_not_danger() -> None:
+    assert detect_danger("i have a black belt in karate") is None
+    assert detect_danger("a dress with a matching belt") is None
