@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, List, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine, Row
 
 from bot.directory.areas import positions, specificity
@@ -45,16 +45,25 @@ def _fits(entry: Entry, need: Optional[str], who_for: Optional[str]) -> bool:
     return not (who_for and entry.who_for and who_for not in entry.who_for)
 
 
-def _candidates(connection: Connection, chain: Sequence[str]) -> List[Entry]:
-    """Services covering any area of `chain`, each with all its areas: one round trip to the database."""
+def _candidates(
+    connection: Connection, chain: Sequence[str], need: Optional[str], who_for: Optional[str]
+) -> List[Entry]:
+    """Services covering any area of `chain`, each with all its areas: one round trip to the database.
+
+    The text filters only narrow what is fetched; `_fits` then checks each list exactly.
+    """
     services, organisations, areas = Service.__table__, Organisation.__table__, ServiceArea.__table__
     matching = select(areas.c.service_id).where(areas.c.area_key.in_(list(chain)))
     query = (
         select(services, organisations.c.name.label("organisation_name"), areas.c.area_key)
         .join(organisations, organisations.c.id == services.c.organisation_id)
         .join(areas, areas.c.service_id == services.c.id)
-        .where(services.c.id.in_(matching))
+        .where(services.c.id.in_(matching), services.c.topics == "")
     )
+    if need:
+        query = query.where(services.c.needs.contains(need, autoescape=True))
+    if who_for:
+        query = query.where(or_(services.c.who_for == "", services.c.who_for.contains(who_for, autoescape=True)))
     rows: Dict[int, List[Row]] = {}
     for row in connection.execute(query):
         rows.setdefault(row.id, []).append(row)
@@ -73,7 +82,7 @@ def search(
 ) -> List[Match]:
     """Every service covering an area in `chain` that fits `need` and `who_for`, best first."""
     with engine.connect() as connection:
-        entries = _candidates(connection, chain)
+        entries = _candidates(connection, chain, need, who_for)
     chain_positions = positions(chain)
     matches = [
         Match(entry, specificity(chain_positions, entry.areas), parse_hours(entry.hours).is_open(now))

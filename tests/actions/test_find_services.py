@@ -16,7 +16,7 @@ from actions.service_replies import SAMPLE_NOTICE
 from bot.directory.db import make_engine
 from bot.directory.seed import seed
 from tests.actions.conftest import make_tracker
-from tests.directory.conftest import TODAY
+from tests.directory.conftest import TODAY, entry, saved
 
 HELPLINE = "0808 2000 247"
 
@@ -67,6 +67,14 @@ async def test_three_best_matches_nearest_first_with_how_to_contact_and_hours(di
     assert SAMPLE_NOTICE in result["text"]
     assert f"Any time, day or night: National Domestic Abuse Helpline (Refuge): {HELPLINE}" in result["text"]
     assert result["buttons"] == [{"title": "Show more", "payload": "/show_more"}]
+
+
+async def test_real_entries_are_never_called_examples(directory: Engine) -> None:
+    real = entry("norfolk-counselling", ("county:Norfolk",), name="Norfolk Counselling", needs=("counselling",))
+    saved(directory, [real])
+    result = await _run(text="counselling in norwich", entities=_location("norwich", 14), slots={"need": "counselling"})
+    assert _names(result["text"]) == ["Norfolk Counselling"]
+    assert "example" not in result["text"].lower()
 
 
 async def test_show_more_pages_through_the_rest_then_says_that_is_all(directory: Engine) -> None:

@@ -44,6 +44,14 @@ def test_show_more_pages_through_the_directory(stack: Stack, sender: str) -> Non
     assert stack.tracker(sender)["slots"]["services_shown"] == 6.0
 
 
+def test_asked_where_and_rather_not_say_gets_national_services(stack: Stack, sender: str) -> None:
+    assert stack.texts(sender, "is there a refuge near me")[0].startswith("Where should I look?")
+    replies = "\n".join(stack.texts(sender, "i'd rather not say where i live"))
+    assert "(example)" not in replies
+    assert "0808 2000 247" in replies
+    assert stack.tracker(sender)["slots"]["location"] == "anywhere"
+
+
 def test_whole_safety_plan_with_skips_ends_in_a_summary_and_forgets_it(stack: Stack, sender: str) -> None:
     first = stack.texts(sender, "help me make a safety plan")
     assert first[0].startswith("Let's make a safety plan")
