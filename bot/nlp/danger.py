@@ -108,6 +108,8 @@ INTENDS = (
     r"(?:going\s+to|will|would|wants\s+to|want\s+to|trying\s+to|tried\s+to|about\s+to|threatening\s+to|"
     r"threatened\s+to|threatens\s+to|is\s+to|swore\s+to|swears\s+to|promised\s+to|coming\s+to|coming\s+back\s+to)"
 )
+EVERYDAY_WEAPON = r"(?:crowbar|baseball\s+bat|cricket\s+bat|golf\s+club|iron\s+bar|metal\s+bar|cleaver)"
+"""Objects that are weapons when someone holds them over you, and harmless in a sentence about DIY."""
 NOW = r"(?:now|right\s+now|just|again|tonight|this\s+minute|at\s+the\s+moment)"
 PRESENT_PLACE = (
     r"(?:here(?!\s+(?:on|illegally|legally|in\s+the\s+uk|in\s+this\s+country|for\s+work|to\s+study))|outside|"
@@ -140,13 +142,19 @@ DANGER_PATTERNS: Tuple[Tuple[str, str], ...] = (
                       rf"\b{SUBJECT}\s+(?:has\s+)?just\s+(?:hit|punched|kicked|strangled|choked|stabbed|attacked|"
                       rf"hurt|beat|beaten|pushed|threw|cut)\b"),
     # "he's got a knife", "she has a gun", "he grabbed a knife", "knife to my throat";
+    # everyday objects only in someone's hands or brought to the door ("he's got a crowbar", "a man outside
+    # with a crowbar"), not "i fixed the shed with a crowbar";
     # a belt only in someone's hands ("hes got the belt", "he took his belt off"), not "a black belt in karate"
     ("weapon", r"\b(?:has|have|got|grabbed|grabbing|holding|pulled|pulling|waving|pointing|picked\s+up|with)"
                r"\s+(?:a\s+|the\s+|his\s+|her\s+|out\s+a\s+|out\s+the\s+|a\s+big\s+)?(?:\w+\s+){0,2}(?:knife|knives|gun|"
                r"shotgun|rifle|blade|machete|hammer|axe|weapon)\b|"
                r"\b(?:knife|gun|blade)\s+(?:to|at|against)\s+(?:my|me|the)\b|"
                rf"\b{SUBJECT}\s+(?:is\s+|has\s+)?(?:has|got|grabbed|grabbing|holding|taking|took|taken|pulled|pulling|undoing)"
-               r"\s+(?:off\s+)?(?:the|his|her)\s+belt\b"),
+               r"\s+(?:off\s+)?(?:the|his|her)\s+belt\b|"
+               rf"\b{SUBJECT}\s+(?:is\s+|has\s+)?(?:has|got|grabbed|grabbing|holding|waving|picked\s+up)"
+               rf"\s+(?:a|the|his|her)\s+{EVERYDAY_WEAPON}\b|"
+               r"\b(?:outside|at\s+(?:the|my|our)\s+(?:door|window)|downstairs|upstairs)\b[^.?!]{0,30}"
+               rf"\bwith\s+(?:a|the|his|her)\s+(?:\w+\s+)?{EVERYDAY_WEAPON}\b"),
     # "he's breaking the door down", "trying to break in"
     ("breaking_in", r"\b(?:breaking|kicking|smashing|banging\s+on|bashing|hammering\s+on|trying\s+to\s+break)"
                     r"\s+(?:down\s+)?(?:the|my|our)\s+(?:door|doors|window|windows)|"

@@ -125,3 +125,16 @@ def test_a_belt_in_his_hands_is_a_weapon() -> None:
 def test_a_belt_that_no_one_is_holding_is_not_danger() -> None:
     assert detect_danger("i have a black belt in karate") is None
     assert detect_danger("a dress with a matching belt") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hes outside with a crowbar", "she's got a baseball bat", "he picked up a golf club", "he has a metal bar"],
+)
+def test_everyday_objects_held_over_someone_are_weapons(text: str) -> None:
+    assert detect_danger(text) is not None
+
+
+@pytest.mark.parametrize("text", ["i fixed the shed with a crowbar", "my son plays with a cricket bat"])
+def test_everyday_objects_in_everyday_sentences_are_not_danger(text: str) -> None:
+    assert detect_danger(text) is None
