@@ -138,3 +138,12 @@ def test_everyday_objects_held_over_someone_are_weapons(text: str) -> None:
 @pytest.mark.parametrize("text", ["i fixed the shed with a crowbar", "my son plays with a cricket bat"])
 def test_everyday_objects_in_everyday_sentences_are_not_danger(text: str) -> None:
     assert detect_danger(text) is None
+
+
+@pytest.mark.parametrize("text", ["my husband is in my back garden right now", "hes staring through the windows"])
+def test_someone_at_the_house_now_is_danger(text: str) -> None:
+    assert detect_danger(text) is not None
+
+
+def test_someone_in_the_garden_on_another_day_is_not_danger() -> None:
+    assert detect_danger("he was in the garden yesterday doing the hedges") is None
