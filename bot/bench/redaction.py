@@ -14,6 +14,7 @@ from typing import Callable, List
 from rasa.shared.core.events import UserUttered
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.bench import percentile
 from bot.privacy.redaction import default_redactor, redact
 from bot.privacy.tracker_store import redacted
 
@@ -36,8 +37,7 @@ def timings_ms(texts: List[str], work: Callable[[str], object]) -> List[float]:
 
 
 def line(label: str, values: List[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    p95 = percentile(values, 0.95)
     return (
         f"  {label:<38} n={len(values):<5} mean {statistics.mean(values):6.2f} ms  "
         f"p50 {statistics.median(values):6.2f} ms  p95 {p95:6.2f} ms  max {max(values):6.2f} ms"

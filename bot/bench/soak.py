@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import web
 from websockets.legacy.client import connect
 
+from bot.bench import percentile
 from bot.chat.fallback import unavailable_messages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,13 +172,6 @@ async def poll_pages(base: str, session: aiohttp.ClientSession, deadline: float,
         await asyncio.sleep(1)
 
 
-def _percentile(values: List[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 async def run(conversations: int, seconds: float, pace: float, rasa_url: Optional[str], nlu_delay: float) -> int:
     work = ROOT / "var" / "bench"
     work.mkdir(parents=True, exist_ok=True)
@@ -219,7 +213,7 @@ def report(figures: Figures, conversations: int, seconds: float, rss_start: floa
     print(f"  gateway fallbacks (>3 s)   {figures.fallbacks}")
     print(f"  error frames               {len(figures.failures)} {sorted(set(figures.failures))}")
     print(f"  5xx answers                {figures.server_errors}")
-    print(f"  first reply p50 / p95      {_percentile(ms, 0.5):.0f} ms / {_percentile(ms, 0.95):.0f} ms")
+    print(f"  first reply p50 / p95      {percentile(ms, 0.5):.0f} ms / {percentile(ms, 0.95):.0f} ms")
     if ms:
         print(f"  first reply mean / max     {statistics.mean(ms):.0f} ms / {max(ms):.0f} ms")
     print(f"  gateway memory start / end {rss_start:.0f} MB / {rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB)")

@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from bot.bench import percentile
 from bot.directory import migrate, store
 from bot.directory.areas import UK, Areas, default_areas, key
 from bot.directory.db import make_engine
@@ -95,12 +96,6 @@ def lookup_times(engine: Engine, areas: Areas, lookups: int) -> Tuple[List[float
         times.append((time.perf_counter() - started) * 1000)
         largest = max(largest, len(matches))
     return times, largest
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """The `share` percentile (0.95 for p95) by the nearest-rank method."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def report(label: str, engine: Engine, services: int, lookups: int) -> bool:

@@ -1,7 +1,8 @@
 """The benchmark measures realistic data: its services would pass the charity's own import checks."""
 
+from bot.bench import percentile
 from bot.directory.areas import default_areas
-from bot.directory.bench import percentile, synthetic_entries
+from bot.directory.bench import synthetic_entries
 from bot.directory.importer import Row, export_rows, validate
 from tests.directory.conftest import TODAY
 
