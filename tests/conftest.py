@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -79,13 +78,6 @@ def record_dialogs(page: Any) -> list:
 
     page.on("dialog", dismiss)
     return opened
-
-
-def free_port() -> int:
-    """A loopback port nothing is listening on, for a server a test starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_action_server(port: int, secret: str, log: Path) -> Tuple["subprocess.Popen[bytes]", str]:

@@ -7,7 +7,8 @@ import pytest
 import requests
 
 from bot.action_guard import SECRET_HEADER, allowed
-from tests.conftest import free_port, start_action_server
+from bot.bench import free_port
+from tests.conftest import start_action_server
 
 SECRET = "rasa-only-7f3a"
 CALL: Dict[str, Any] = {

@@ -7,7 +7,8 @@ from rasa.core.agent import Agent
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.action_guard import SECRET_HEADER
-from tests.conftest import free_port, start_action_server
+from bot.bench import free_port
+from tests.conftest import start_action_server
 
 UNREACHABLE_ACTIONS = EndpointConfig(url="http://127.0.0.1:9/webhook")
 

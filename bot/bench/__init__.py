@@ -1,6 +1,7 @@
 """Benchmarks that print figures (`make bench`); never run as unit tests."""
 
 import math
+import socket
 from typing import Sequence
 
 
@@ -10,3 +11,10 @@ def percentile(values: Sequence[float], share: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def free_port() -> int:
+    """A loopback port nothing is listening on, for a server a benchmark or a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import aiohttp
 from aiohttp import web
 from websockets.legacy.client import connect
 
-from bot.bench import percentile
+from bot.bench import free_port, percentile
 from bot.chat.fallback import unavailable_messages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +47,6 @@ class Figures:
     server_errors: int = 0
     failures: List[str] = field(default_factory=list)
     latencies: List[float] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -178,10 +171,10 @@ async def run(conversations: int, seconds: float, pace: float, rasa_url: Optiona
     rasa_runner = None
     echo = rasa_url is None
     if rasa_url is None:
-        rasa_port = _free_port()
+        rasa_port = free_port()
         rasa_runner = await stand_in_rasa(rasa_port, nlu_delay)
         rasa_url = f"http://127.0.0.1:{rasa_port}"
-    port = _free_port()
+    port = free_port()
     gateway = start_gateway(rasa_url, port, work / "soak-gateway.log")
     base = f"http://127.0.0.1:{port}"
     figures = Figures()

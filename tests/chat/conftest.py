@@ -17,7 +17,7 @@ import pytest
 import requests
 from aiohttp import web
 
-from tests.conftest import free_port
+from bot.bench import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_S = 5.0

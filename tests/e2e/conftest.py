@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import requests
 
-from tests.conftest import free_port
+from bot.bench import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 240
