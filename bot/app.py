@@ -17,14 +17,21 @@ from sanic.response import HTTPResponse, empty, html, json
 from sqlalchemy.exc import SQLAlchemyError
 from websockets.exceptions import ConnectionClosed
 
+from bot.bus import MemoryBus
 from bot.chat.limits import KeyedRateLimit
 from bot.chat.outbox import Outbox
 from bot.chat.protocol import CONVERSATION_ID
 from bot.chat.socket import SurvivorSocket, origin_allowed
+from bot.directory import migrate
+from bot.directory.db import default_engine
+from bot.handoff.service import HandoffService
 from bot.privacy.erasure import ConversationEraser, tracker_store_url
 from bot.rasa_client import RasaClient
 from bot.security import headers_for
 from bot.settings import Settings
+from bot.staff import quick_replies, sessions
+from bot.staff.console import LOGIN_ATTEMPTS, LOGIN_WINDOW_S, same_origin, staff
+from bot.staff.socket import StaffSocket
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +71,24 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.config.WEBSOCKET_MAX_SIZE = MAX_WEBSOCKET_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "text"
     app.ctx.settings = settings
-    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
     app.ctx.outbox = Outbox()
     app.ctx.eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
     app.ctx.new_conversations = KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
+    app.ctx.staff_logins = KeyedRateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_S)
+    app.ctx.bus = MemoryBus()
+    app.ctx.handoff = HandoffService(default_engine(), app.ctx.rasa, app.ctx.bus)
+    app.blueprint(staff)
 
     @app.before_server_start
     async def open_rasa_client(app: Sanic, _: Any) -> None:
         await app.ctx.rasa.start()
+
+    @app.before_server_start
+    async def handoff_tables(app: Sanic, _: Any) -> None:
+        """The queue, accounts and audit tables exist before anyone can ask for a person (idempotent)."""
+        migrate.upgrade(app.ctx.handoff.engine)
+        quick_replies.ensure_defaults(app.ctx.handoff.engine)
 
     @app.after_server_stop
     async def close_rasa_client(app: Sanic, _: Any) -> None:
@@ -98,8 +115,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.static("/widget", str(STATIC_DIR), name="widget")
 
     async def erase(conversation: str) -> None:
-        """Deletes the conversation now, and again once any turn still in Rasa has been stored."""
+        """Deletes the conversation now, and again once any turn still in Rasa has been stored; a staff
+        member holding it is told first."""
         app.ctx.outbox.take(conversation)  # replies kept for the survivor's return go too
+        await app.ctx.handoff.survivor_left(conversation, "erased")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, app.ctx.eraser.erase, conversation)
         loop.call_later(settings.rasa_timeout_s, loop.run_in_executor, None, app.ctx.eraser.erase, conversation)
@@ -139,8 +158,24 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
             return
         try:
             client = request.remote_addr or request.ip
-            await SurvivorSocket(ws, app.ctx.rasa, settings, app.ctx.outbox, client, app.ctx.new_conversations).serve()
+            await SurvivorSocket(
+                ws, app.ctx.rasa, settings, app.ctx.outbox, client, app.ctx.new_conversations, app.ctx.handoff
+            ).serve()
         except (ConnectionClosed, WebsocketClosed):
             logger.debug("A survivor socket closed.")
+
+    @app.websocket("/staff/socket")
+    async def staff_socket(request: Request, ws: Any) -> None:
+        token = request.cookies.get(sessions.COOKIE)
+        idle_s = settings.staff_idle_minutes * 60
+        session = await app.ctx.handoff.db(sessions.find, token, idle_s, False)
+        if session is None or not same_origin(request):
+            logger.warning("Refused a staff socket (not signed in, or from another site).")
+            await ws.close(code=POLICY_VIOLATION)
+            return
+        try:
+            await StaffSocket(ws, session, app.ctx.handoff, token or "", idle_s).serve()
+        except (ConnectionClosed, WebsocketClosed):
+            logger.debug("A staff socket closed.")
 
     return app

@@ -39,6 +39,9 @@ class Settings:
     rate_conversations_seconds: float = 600.0
     tracker_dialect: str = "sqlite"
     tracker_db: str = "var/haven.db"
+    rasa_token: str = ""
+    """Rasa's HTTP API token (HAVEN_RASA_TOKEN; scripts/run exports it): handoff appends events with it."""
+    staff_idle_minutes: float = 30.0
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -63,4 +66,6 @@ class Settings:
             rate_conversations_seconds=_float(env, "HAVEN_RATE_CONVERSATIONS_SECONDS", cls.rate_conversations_seconds),
             tracker_dialect=env.get("HAVEN_TRACKER_DIALECT", cls.tracker_dialect),
             tracker_db=env.get("HAVEN_TRACKER_DB", cls.tracker_db),
+            rasa_token=env.get("HAVEN_RASA_TOKEN", ""),
+            staff_idle_minutes=_float(env, "HAVEN_STAFF_IDLE_MINUTES", cls.staff_idle_minutes),
         )

@@ -15,7 +15,7 @@ from bot.chat.fallback import helpline_line
 logger = logging.getLogger(__name__)
 
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
-CLIENT_TYPES = ("start", "resume", "message", "end")
+CLIENT_TYPES = ("start", "resume", "message", "end", "typing", "cancel_handoff")
 
 KIND_ERRORS: Dict[str, str] = {
     "too_long": "Sorry, that message is too long for me. Could you split it into shorter messages? "
@@ -37,6 +37,7 @@ class ClientFrame:
     type: str
     text: str = ""
     conversation: str = ""
+    on: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ def parse_frame(raw: Union[str, bytes], max_bytes: int, max_chars: int) -> Union
         if not isinstance(conversation, str) or not CONVERSATION_ID.match(conversation):
             return ProtocolError("bad_conversation")
         return ClientFrame("resume", conversation=conversation)
+    if kind == "typing":
+        on = data.get("on")
+        return ClientFrame("typing", on=on) if isinstance(on, bool) else ProtocolError("bad_message")
     return ClientFrame(kind)
 
 

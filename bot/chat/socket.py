@@ -3,6 +3,11 @@
 Frames are handled one at a time, so replies keep the order of the messages they answer. If Rasa
 hasn't answered within `fallback_after_s`, the survivor gets the gateway's own fallback (emergency
 wording for a danger message) at once; Rasa's reply is still delivered when it comes.
+
+In handoff (the handoff action's custom payload, or the database on `resume`) the socket listens to the
+conversation's bus channel for the support worker's messages; the survivor's messages still go to Rasa
+(the paused tracker logs them without answering) and to the staff member. A danger message still gets
+the emergency wording at once.
 """
 
 import asyncio
@@ -13,12 +18,17 @@ from typing import Any, List, Optional, Tuple
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
-from bot.chat.fallback import unavailable_messages
+from bot.bus import Message, Subscription, SubscriptionClosedError, conversation_channel
+from bot.chat.fallback import emergency_wording, unavailable_messages
 from bot.chat.limits import KeyedRateLimit, RateLimit
 from bot.chat.outbox import Outbox
 from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame
+from bot.handoff import queue
+from bot.handoff.service import HandoffService
+from bot.nlp.danger import is_danger
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailableError
 from bot.settings import Settings
+from bot.staff import accounts
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +49,7 @@ class SurvivorSocket:
         outbox: Outbox,
         client: str = "",
         new_conversations: Optional[KeyedRateLimit] = None,
+        handoff: Optional[HandoffService] = None,
     ) -> None:
         self.ws = ws
         self.rasa = rasa
@@ -53,16 +64,25 @@ class SurvivorSocket:
             if new_conversations is None
             else new_conversations
         )
+        self.handoff = handoff
+        self.in_handoff = False
+        self._subscription: Optional[Subscription] = None
+        self._listener: Optional["asyncio.Task[None]"] = None
+        self._position = 0
+        self._logging: Optional["asyncio.Future[None]"] = None
 
     async def serve(self) -> None:
         """Handles frames until the survivor ends the conversation or disconnects."""
-        while not self.gone:
-            raw = await self.ws.recv()
-            if raw is None:
-                return
-            parsed = parse_frame(raw, self.settings.max_frame_bytes, self.settings.max_message_chars)
-            if not await self._handle(parsed):
-                return
+        try:
+            while not self.gone:
+                raw = await self.ws.recv()
+                if raw is None:
+                    return
+                parsed = parse_frame(raw, self.settings.max_frame_bytes, self.settings.max_message_chars)
+                if not await self._handle(parsed):
+                    return
+        finally:
+            await self._stop_listening()
 
     async def _send(self, text: str) -> None:
         """Sends a frame; once the survivor has gone, nothing more is sent."""
@@ -88,6 +108,7 @@ class SurvivorSocket:
             return True
         frame_: ClientFrame = parsed
         if frame_.type == "end":
+            await self._leave_handoff("ended")
             await self._send(frame("ended"))
             return False
         if frame_.type == "start":
@@ -97,9 +118,86 @@ class SurvivorSocket:
             await self._send(frame("resumed", conversation=self.conversation))
             for kept in self.outbox.take(self.conversation):
                 await self._deliver(kept)
+            await self._rejoin_handoff()
+        elif frame_.type == "cancel_handoff":
+            await self._leave_handoff("cancelled")
+        elif frame_.type == "typing":
+            if self.in_handoff and self.handoff is not None and self.conversation is not None:
+                await self.handoff.survivor_event(self.conversation, {"event": "typing", "on": frame_.on})
         else:
             await self._message(frame_.text)
         return True
+
+    async def _rejoin_handoff(self) -> None:
+        """After a page change or a gateway restart: the database says whether a person is coming or here."""
+        if self.handoff is None or self.conversation is None:
+            return
+        current = await self.handoff.db(queue.open_handoff, self.conversation)
+        if current is None:
+            return
+        await self._enter_handoff()
+        if current.state == queue.WAITING:
+            place = await self.handoff.db(queue.position, self.conversation)
+            await self._send_position(place or 1)
+        else:
+            staff = await self.handoff.db(accounts.get, current.staff_id or 0)
+            await self._send(frame("handoff", state="joined", name=staff.display_name if staff else ""))
+        await self.handoff.survivor_event(self.conversation, {"event": "back"})
+
+    async def _enter_handoff(self) -> None:
+        self.in_handoff = True
+        self._position = 0
+        if self._subscription is None and self.handoff is not None and self.conversation is not None:
+            self._subscription = await self.handoff.bus.subscribe(conversation_channel(self.conversation))
+            self._listener = asyncio.ensure_future(self._listen(self._subscription))
+
+    async def _leave_handoff(self, reason: str) -> None:
+        """The survivor cancelled or ended the chat: the staff member is told, the assistant resumes."""
+        if self.handoff is None or self.conversation is None or not self.in_handoff:
+            return
+        self.in_handoff = False
+        await self.handoff.survivor_left(self.conversation, reason)
+        if reason == "cancelled":
+            await self._send(frame("handoff", state="cancelled"))
+
+    async def _stop_listening(self) -> None:
+        if self.in_handoff and self.handoff is not None and self.conversation is not None:
+            await self.handoff.survivor_event(self.conversation, {"event": "away"})
+        if self._listener is not None:
+            self._listener.cancel()
+        if self._subscription is not None:
+            await self._subscription.close()
+
+    async def _listen(self, subscription: Subscription) -> None:
+        """Relays the conversation's bus events (staff messages, queue place, joined/left) as frames."""
+        while True:
+            try:
+                event = await subscription.get()
+            except SubscriptionClosedError:
+                return
+            await self._relay(event)
+
+    async def _relay(self, event: Message) -> None:
+        kind = event.get("event")
+        if kind == "position":
+            await self._send_position(int(event.get("position", 0)))
+        elif kind == "joined":
+            await self._send(frame("handoff", state="joined", name=str(event.get("name", ""))))
+        elif kind == "staff":
+            await self._deliver(frame("staff", text=str(event.get("text", "")), name=str(event.get("name", ""))))
+        elif kind == "staff_typing":
+            await self._send(frame("staff_typing", on=bool(event.get("on"))))
+        elif kind in ("handed_back", "ended"):
+            self.in_handoff = False
+            await self._deliver(frame("handoff", state=kind))
+        elif kind == "bot":
+            await self._deliver(bot_frame(str(event.get("text", "")), event.get("buttons") or []))
+
+    async def _send_position(self, position: int) -> None:
+        """A place in the queue, only when it changed (no repeated "you're number 2")."""
+        if self.in_handoff and position and position != self._position:
+            self._position = position
+            await self._send(frame("handoff", state="queued", position=position))
 
     async def _start(self) -> bool:
         """Starts a conversation, unless this address has started too many lately (then says so, kindly)."""
@@ -119,15 +217,48 @@ class SurvivorSocket:
         if self.conversation is None and not await self._start():
             return
         assert self.conversation is not None
+        if self.in_handoff:
+            await self._message_in_handoff(self.conversation, text)
+            return
         # The answer outlives this socket: if the survivor leaves mid-answer, the socket's task is
         # cancelled, but the answer still completes and goes to the outbox for their return.
         await asyncio.shield(asyncio.ensure_future(self._answer(self.conversation, text)))
 
+    async def _message_in_handoff(self, conversation: str, text: str) -> None:
+        """To the support worker at once (emergency wording first if it signals danger), and to Rasa,
+        whose paused tracker logs it without answering: so no "the assistant said nothing" fallback."""
+        assert self.handoff is not None
+        danger = is_danger(text)
+        await self._send(frame("received"))
+        if danger:
+            await self._deliver(bot_frame(emergency_wording()))
+        await self.handoff.survivor_message(conversation, text, danger)
+        self._logging = asyncio.ensure_future(self._log_in_tracker(self._logging, conversation, text))
+
+    async def _log_in_tracker(self, previous: Optional["asyncio.Future[None]"], conversation: str, text: str) -> None:
+        """Into the tracker in the order sent, without holding up the chat if Rasa is slow."""
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            for reply in await self.rasa.send(conversation, text):
+                await self._deliver_reply(reply)
+        except RasaUnavailableError as error:
+            logger.warning("A message during handoff did not reach Rasa's tracker (%s).", error)
+
     async def _answer(self, conversation: str, text: str) -> None:
         await self._send(frame("typing", on=True))
         for reply in await self._replies(conversation, text):
-            await self._deliver(bot_frame(reply.text, reply.buttons))
+            await self._deliver_reply(reply)
         await self._send(frame("typing", on=False))
+
+    async def _deliver_reply(self, reply: BotMessage) -> None:
+        """An assistant message, or the handoff action's payload: the survivor is now in the queue."""
+        if reply.custom.get("handoff") == "queued" and self.handoff is not None:
+            await self._enter_handoff()
+            await self._send_position(int(reply.custom.get("position") or 1))
+            await self.handoff.queue_changed()
+        elif reply.text or reply.buttons:
+            await self._deliver(bot_frame(reply.text, reply.buttons))
 
     async def _replies(self, conversation: str, text: str) -> List[BotMessage]:
         """Rasa's replies; the fallback goes out first if Rasa is slow, down or says nothing."""

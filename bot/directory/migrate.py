@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from bot.directory.models import metadata
+from bot.handoff.models import metadata as handoff_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +19,8 @@ VERSION_TABLE = "directory_alembic_version"
 
 
 def include_name(name: Optional[str], type_: str, _: Any) -> bool:
-    """Autogenerate compares only the directory's own tables, never Rasa's `events` or anyone else's."""
-    return type_ != "table" or name in metadata.tables
+    """Autogenerate compares only Haven's own tables (directory, handoff), never Rasa's `events`."""
+    return type_ != "table" or name in metadata.tables or name in handoff_metadata.tables
 
 
 def alembic_config() -> Config:

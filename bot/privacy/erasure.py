@@ -2,8 +2,8 @@
 
 Rasa open source has no deletion API, so Haven deletes the rows itself, from the same database Rasa
 uses (the same settings as endpoints.yml). Every table that holds conversation data is listed once in
-CONVERSATION_TABLES: the handoff records and staff notes join that list when they are built, and both
-erasure and the retention purge then cover them.
+CONVERSATION_TABLES (Rasa's events, the handoff queue and staff notes), and both erasure and the
+retention purge cover them. The audit log is not in it: it keeps who did what and when, never text.
 """
 
 import logging
@@ -27,7 +27,11 @@ class ConversationTable:
 
 EVENTS = ConversationTable("events", "sender_id", "timestamp")
 """Rasa's tracker store: every message, reply, slot and action (timestamps in Unix seconds)."""
-CONVERSATION_TABLES: Tuple[ConversationTable, ...] = (EVENTS,)
+HANDOFFS = ConversationTable("handoffs", "conversation", "requested_at")
+"""The handoff queue: state, who held it, and a short redacted preview."""
+HANDOFF_NOTES = ConversationTable("handoff_notes", "conversation", "at")
+"""Staff's private notes on a conversation."""
+CONVERSATION_TABLES: Tuple[ConversationTable, ...] = (EVENTS, HANDOFFS, HANDOFF_NOTES)
 BATCH = 500
 
 

@@ -1,7 +1,10 @@
 """A real gateway process in front of a fake Rasa whose behaviour each test picks by message text.
 
 Fake Rasa: "slow ..." answers after SLOW_S seconds, "broken ..." answers HTTP 500, "silent ..."
-answers with no messages; anything else is echoed back with a button.
+answers with no messages, "handoff ..." answers as action_request_handoff does when a person is
+available (the test queues the conversation in the database first); anything else is echoed back with
+a button. Once a conversation is paused (by "handoff ...", until a `resume` event) it answers nothing,
+as Rasa does. Its HTTP API (token FAKE_RASA_TOKEN) records appended events and answers trigger_intent.
 """
 
 import asyncio
@@ -21,12 +24,31 @@ from bot.bench import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_S = 5.0
+FAKE_RASA_TOKEN = "fake-rasa-token"
+HANDED_BACK_GREETING = "Hello. I'm Haven's automated assistant, not a person."
+EVENTS: Dict[str, List[Dict[str, Any]]] = {}
+"""Every event the fake Rasa has logged, per conversation (user messages, appended events)."""
 
+
+def _paused(conversation: str) -> bool:
+    paused = False
+    for event in EVENTS.get(conversation, []):
+        if event["event"] in ("pause", "resume"):
+            paused = event["event"] == "pause"
+    return paused
 
 
 async def _webhook(request: web.Request) -> web.Response:
     body = await request.json()
     text: str = body["message"]
+    log = EVENTS.setdefault(body["sender"], [])
+    log.append({"event": "user", "text": text})
+    if _paused(body["sender"]):
+        return web.json_response([])
+    if text.startswith("handoff"):
+        log.append({"event": "pause"})
+        return web.json_response([{"text": "A support worker will join this chat."},
+                                  {"custom": {"handoff": "queued", "position": 1}}])
     if text.startswith("slow"):
         await asyncio.sleep(SLOW_S)
     if text.startswith("broken"):
@@ -45,6 +67,29 @@ async def _webhook(request: web.Request) -> web.Response:
     return web.json_response(replies)
 
 
+def _authorised(request: web.Request) -> None:
+    if request.query.get("token") != FAKE_RASA_TOKEN:
+        raise web.HTTPUnauthorized()
+
+
+async def _append_events(request: web.Request) -> web.Response:
+    _authorised(request)
+    EVENTS.setdefault(request.match_info["conversation"], []).extend(await request.json())
+    return web.json_response({})
+
+
+async def _trigger_intent(request: web.Request) -> web.Response:
+    _authorised(request)
+    body = await request.json()
+    EVENTS.setdefault(request.match_info["conversation"], []).append({"event": "user", "text": f"/{body['name']}"})
+    return web.json_response({"tracker": {}, "messages": [{"text": HANDED_BACK_GREETING}]})
+
+
+async def _tracker(request: web.Request) -> web.Response:
+    _authorised(request)
+    return web.json_response({"events": EVENTS.get(request.match_info["conversation"], [])})
+
+
 class FakeRasa:
     """The fake Rasa on its own thread and loop; `stop()` takes it down as a crashed Rasa would go."""
 
@@ -60,6 +105,9 @@ class FakeRasa:
     def _serve(self, ready: threading.Event) -> None:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", _webhook)
+        app.router.add_post("/conversations/{conversation}/tracker/events", _append_events)
+        app.router.add_post("/conversations/{conversation}/trigger_intent", _trigger_intent)
+        app.router.add_get("/conversations/{conversation}/tracker", _tracker)
         self._runner = web.AppRunner(app)
         self._loop.run_until_complete(self._runner.setup())
         self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
@@ -76,12 +124,17 @@ def fake_rasa_url() -> str:
 
 
 def start_gateway(rasa_url: str, log: Path, **settings: str) -> "subprocess.Popen[bytes]":
-    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_TRACKER_DB=...)."""
+    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_TRACKER_DB=...). Its database
+    (conversations, handoff, staff) is a fresh SQLite file beside the log unless a test gives one."""
     port = free_port()
+    database = log.parent / "haven.db"
     env = {
         **os.environ,
         "HAVEN_GATEWAY_PORT": str(port),
         "HAVEN_RASA_URL": rasa_url,
+        "HAVEN_RASA_TOKEN": FAKE_RASA_TOKEN,
+        "HAVEN_TRACKER_DB": str(database),
+        "HAVEN_DATABASE_URL": f"sqlite:///{database}",
         "HAVEN_RATE_MESSAGES": "8",
         "HAVEN_RATE_SECONDS": "10",
         "HAVEN_RATE_CONVERSATIONS": "1000",

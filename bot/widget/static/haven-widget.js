@@ -298,7 +298,8 @@
   const dots = attrs(el('span', 'haven-dots'), { 'aria-hidden': 'true' });
   for (let k = 0; k < 3; k++) dots.appendChild(el('span', 'haven-dot'));
   typing.appendChild(dots);
-  typing.appendChild(el('span', 'haven-sr', 'The assistant is typing'));
+  const typingLabel = el('span', 'haven-sr', 'The assistant is typing');
+  typing.appendChild(typingLabel);
   typing.hidden = true;
   scroller.appendChild(intro);
   scroller.appendChild(empty);
@@ -306,6 +307,16 @@
   scroller.appendChild(typing);
 
   const conn = attrs(el('div', 'haven-conn'), { role: 'status' });
+
+  // A support worker: the queue while waiting (with a way back to the assistant), then who has joined.
+  const handoffBar = attrs(el('div', 'haven-handoff'), { role: 'status' });
+  const handoffText = el('p', 'haven-handoff-text');
+  const cancelButton = button('haven-btn', 'Cancel and go back to the assistant', function () {
+    sendFrame({ type: 'cancel_handoff' });
+  });
+  handoffBar.appendChild(handoffText);
+  handoffBar.appendChild(cancelButton);
+  handoffBar.hidden = true;
   const notice = attrs(el('div', 'haven-notice'), { role: 'status' });
 
   const compose = el('div', 'haven-compose');
@@ -326,7 +337,7 @@
   compose.appendChild(count);
   compose.appendChild(countStatus);
 
-  [head, confirmBar, deleteBar, scroller, conn, notice, compose].forEach(function (part) { panel.appendChild(part); });
+  [head, confirmBar, deleteBar, handoffBar, scroller, conn, notice, compose].forEach(function (part) { panel.appendChild(part); });
   root.appendChild(launcher);
   root.appendChild(newHint);
   root.appendChild(panel);
@@ -352,7 +363,7 @@
     }
     if (!Array.isArray(list)) return [];
     return list.filter(function (e) {
-      return e && typeof e.t === 'string' && (e.w === 'u' || e.w === 'b' || e.w === 'n');
+      return e && typeof e.t === 'string' && (e.w === 'u' || e.w === 'b' || e.w === 'n' || e.w === 's');
     }).map(function (e, k) {
       const entry = { i: typeof e.i === 'number' ? e.i : -1 - k, w: e.w, t: e.t };
       if (typeof e.v === 'string') entry.v = e.v;
@@ -384,7 +395,9 @@
 
   function messageNode(entry) {
     const row = el('div', 'haven-msg haven-msg--' + entry.w);
-    if (entry.w !== 'n') row.appendChild(el('span', 'haven-sr', entry.w === 'u' ? 'You said: ' : 'Assistant said: '));
+    const said = { u: 'You said: ', b: 'Assistant said: ', s: 'Support worker said: ' }[entry.w];
+    if (said) row.appendChild(el('span', 'haven-sr', said));
+    if (entry.w === 's') row.appendChild(el('span', 'haven-name', entry.v || 'Support worker'));
     const bubble = el('div', 'haven-bubble');
     if (entry.w === 'b') linkify(bubble, entry.t);
     else bubble.textContent = entry.t;
@@ -630,6 +643,27 @@
         }
         setTyping(!!frame.on);
         break;
+      case 'received': // in handoff: passed to the support worker, no assistant reply to wait for
+        if (inflight) {
+          markSent(inflight);
+          inflight = null;
+          flush();
+        }
+        break;
+      case 'handoff':
+        handoffFrame(frame);
+        break;
+      case 'staff':
+        if (typeof frame.text === 'string' && frame.text) {
+          setTyping(false);
+          add({ w: 's', t: frame.text, v: typeof frame.name === 'string' ? frame.name : '' });
+          if (!isOpen) setUnread(true);
+        }
+        break;
+      case 'staff_typing':
+        typingLabel.textContent = 'The support worker is typing';
+        setTyping(!!frame.on);
+        break;
       case 'bot':
         if (typeof frame.text === 'string' && (frame.text || cleanButtons(frame.buttons))) {
           add({ w: 'b', t: frame.text, b: cleanButtons(frame.buttons) });
@@ -650,6 +684,8 @@
       case 'ended':
         conv = null;
         sdel('conversation');
+        sdel('handoff');
+        showHandoff(null);
         ready = false;
         setTyping(false);
         wanted = entries.some(function (e) { return e.p; });
@@ -662,6 +698,43 @@
 
   function awaiting(e) {
     return e.a;
+  }
+
+  // Where the survivor is with a support worker; kept in sessionStorage so a page change shows no
+  // second "joined" notice when the gateway repeats the state on resume.
+  const HANDOFF_NOTICES = {
+    handed_back: 'The support worker has left the chat. You\'re back with the automated assistant.',
+    ended: 'The support worker has ended the chat. You\'re back with the automated assistant. ' + HELPLINE,
+    cancelled: 'You\'re back with the automated assistant. You can ask for a person again at any time.',
+  };
+  function handoffFrame(frame) {
+    const before = sget('handoff');
+    const name = typeof frame.name === 'string' && frame.name ? frame.name : '';
+    if (frame.state === 'queued' && typeof frame.position === 'number') {
+      sset('handoff', 'queued');
+      showHandoff((frame.position <= 1 ? 'A support worker will join this chat soon. You\'re next in the queue.'
+        : 'A support worker will join this chat soon. You\'re number ' + frame.position + ' in the queue.'),
+        'Cancel and go back to the assistant');
+    } else if (frame.state === 'joined') {
+      sset('handoff', 'joined:' + name);
+      showHandoff('You\'re chatting with a support worker' + (name ? ', ' + name : '') + '.', 'Go back to the assistant');
+      if (before !== 'joined:' + name) {
+        add({ w: 'n', t: 'You\'re now chatting with a support worker' + (name ? ', ' + name : '') + ', a person.' });
+      }
+    } else if (HANDOFF_NOTICES[frame.state]) {
+      sdel('handoff');
+      showHandoff(null);
+      setTyping(false);
+      typingLabel.textContent = 'The assistant is typing';
+      if (before) add({ w: 'n', t: HANDOFF_NOTICES[frame.state] });
+    }
+  }
+  function showHandoff(text, cancelLabel) {
+    keepEnd(function () {
+      handoffBar.hidden = !text;
+      handoffText.textContent = text || '';
+      cancelButton.textContent = cancelLabel || '';
+    });
   }
 
   function becomeReady() {
@@ -689,6 +762,8 @@
     log.textContent = '';
     sdel('conversation');
     sdel('transcript');
+    sdel('handoff');
+    showHandoff(null);
     refreshEmpty();
   }
 
@@ -834,6 +909,20 @@
     count.classList.toggle('haven-count--over', left <= 0);
     clearTimeout(countTimer);
     countTimer = setTimeout(function () { countStatus.textContent = text; }, 1000);
+    tellTyping(used > 0);
+  }
+
+  // With a support worker, they see when the survivor is typing (on, then off after a pause).
+  let typingSent = false;
+  let typingTimer = null;
+  function tellTyping(on) {
+    if (!(sget('handoff') || '').startsWith('joined')) return;
+    clearTimeout(typingTimer);
+    if (on) typingTimer = setTimeout(function () { tellTyping(false); }, 3000);
+    if (on !== typingSent) {
+      typingSent = on;
+      sendFrame({ type: 'typing', on: on });
+    }
   }
 
   input.addEventListener('input', onInput);

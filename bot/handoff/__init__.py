@@ -1,0 +1,1 @@
+"""Human handoff: the queue of survivors waiting for a person, who holds which conversation, presence."""

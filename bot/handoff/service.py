@@ -1,0 +1,155 @@
+"""What happens when staff or a survivor change a handoff: the database first, then Rasa's tracker, then
+the live sockets over the bus.
+
+One transcript: staff messages go into the conversation's tracker as `bot` events whose metadata names
+the staff member's display name and role (never their account name); handing back or ending appends
+`resume`, so the assistant answers again. Survivor messages reach staff redacted, as they are stored.
+"""
+
+import asyncio
+import functools
+import logging
+from typing import Any, Callable, Dict, Optional, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from bot.bus import QUEUE_CHANNEL, Bus, conversation_channel, staff_channel
+from bot.handoff import queue
+from bot.handoff.queue import Handoff
+from bot.privacy.redaction import redact
+from bot.rasa_client import RasaClient, RasaUnavailableError
+from bot.staff import accounts
+from bot.staff.accounts import Account
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+HAND_BACK_INTENT = "greet"
+"""Triggered after `resume`, so the assistant introduces itself again as an automated assistant."""
+RESUME = {"event": "resume"}
+
+
+class HandoffRefusedError(Exception):
+    """A staff action that can't happen; `reason` is a short code the console turns into a kind sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class HandoffService:
+    """Staff and survivor actions on handoffs, for the gateway's sockets and console routes."""
+
+    def __init__(self, engine: Engine, rasa: RasaClient, bus: Bus) -> None:
+        self.engine = engine
+        self.rasa = rasa
+        self.bus = bus
+
+    async def db(self, function: Callable[..., T], *args: Any) -> T:
+        """Runs a blocking database call off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, self.engine, *args))
+
+    async def queue_changed(self) -> None:
+        """Tells every console to refresh its queue, and every waiting survivor their place."""
+        await self.bus.publish(QUEUE_CHANNEL, {"event": "changed"})
+        for place, handoff in enumerate(await self.db(queue.waiting), start=1):
+            await self.bus.publish(conversation_channel(handoff.conversation), {"event": "position", "position": place})
+
+    async def held(self, account: Account, conversation: str) -> Handoff:
+        """The active handoff of `conversation` if `account` holds it; refuses otherwise."""
+        handoff = await self.db(queue.open_handoff, conversation)
+        if handoff is None or handoff.state != queue.ACTIVE or handoff.staff_id != account.id:
+            raise HandoffRefusedError("not_yours")
+        return handoff
+
+    async def take(self, account: Account, handoff_id: int) -> Handoff:
+        handoff = await self.db(queue.get, handoff_id)
+        if handoff is None or handoff.state != queue.WAITING:
+            raise HandoffRefusedError("taken" if handoff and handoff.state == queue.ACTIVE else "gone")
+        if not await self.db(queue.take, handoff, account.id):
+            current = await self.db(queue.get, handoff_id)
+            raise HandoffRefusedError("taken" if current and current.state == queue.ACTIVE else "gone")
+        joined = {"event": "joined", "name": account.display_name}
+        await self.bus.publish(conversation_channel(handoff.conversation), joined)
+        await self.queue_changed()
+        return handoff
+
+    async def staff_message(self, account: Account, conversation: str, text: str) -> None:
+        """Appends the message to the tracker (one transcript), then shows it to the survivor."""
+        await self.held(account, conversation)
+        metadata = {"staff": {"display_name": account.display_name, "role": account.role}}
+        await self.rasa.append_events(conversation, [{"event": "bot", "text": text, "metadata": metadata}])
+        await self.bus.publish(conversation_channel(conversation),
+                               {"event": "staff", "text": text, "name": account.display_name})
+
+    async def staff_typing(self, account: Account, conversation: str, on: bool) -> None:
+        await self.held(account, conversation)
+        await self.bus.publish(conversation_channel(conversation), {"event": "staff_typing", "on": on})
+
+    async def hand_back(self, account: Account, conversation: str) -> None:
+        """The assistant carries on: `resume`, then it introduces itself again."""
+        handoff = await self.held(account, conversation)
+        if not await self.db(queue.hand_back, handoff, account.id):
+            raise HandoffRefusedError("not_yours")
+        await self._resume(conversation, "handed_back")
+        try:
+            replies = await self.rasa.trigger_intent(conversation, HAND_BACK_INTENT)
+        except RasaUnavailableError as error:
+            logger.warning("The assistant did not pick up after a hand-back (%s).", error)
+            return
+        for reply in replies:
+            await self.bus.publish(conversation_channel(conversation),
+                                   {"event": "bot", "text": reply.text, "buttons": reply.buttons})
+
+    async def end(self, account: Account, conversation: str) -> None:
+        """Staff closes the chat; the assistant answers anything the survivor writes afterwards."""
+        handoff = await self.held(account, conversation)
+        if not await self.db(queue.end, handoff, account.id):
+            raise HandoffRefusedError("not_yours")
+        await self._resume(conversation, "ended")
+
+    async def transfer(self, account: Account, conversation: str, to_id: int) -> Account:
+        handoff = await self.held(account, conversation)
+        colleague = await self.db(accounts.get, to_id)
+        if colleague is None or not colleague.active or colleague.id == account.id:
+            raise HandoffRefusedError("no_colleague")
+        if not await self.db(queue.transfer, handoff, account.id, colleague.id):
+            raise HandoffRefusedError("not_yours")
+        await self.bus.publish(conversation_channel(conversation), {"event": "joined", "name": colleague.display_name})
+        await self.queue_changed()
+        return colleague
+
+    async def survivor_left(self, conversation: str, reason: str) -> Optional[Handoff]:
+        """The survivor cancelled, ended the chat, quick-exited or deleted it: whoever holds it is told at once."""
+        cancelled = await self.db(queue.cancel, conversation)
+        if cancelled is None:
+            return None
+        await self.bus.publish(staff_channel(conversation), {"event": "left", "reason": reason})
+        if reason != "erased":
+            await self._append_resume(conversation)
+        await self.queue_changed()
+        return cancelled
+
+    async def survivor_message(self, conversation: str, text: str, danger: bool) -> None:
+        """A survivor's message during handoff, for the staff member (redacted, flagged if danger)."""
+        if danger:
+            await self.db(queue.escalate, conversation)
+        await self.bus.publish(staff_channel(conversation),
+                               {"event": "message", "text": redact(text), "danger": danger})
+        if danger:
+            await self.queue_changed()
+
+    async def survivor_event(self, conversation: str, event: Dict[str, Any]) -> None:
+        """Typing, gone from the page, back: live only, nothing stored."""
+        await self.bus.publish(staff_channel(conversation), event)
+
+    async def _resume(self, conversation: str, state: str) -> None:
+        await self._append_resume(conversation)
+        await self.bus.publish(conversation_channel(conversation), {"event": state})
+        await self.queue_changed()
+
+    async def _append_resume(self, conversation: str) -> None:
+        try:
+            await self.rasa.append_events(conversation, [RESUME])
+        except RasaUnavailableError as error:
+            logger.error("Could not resume the assistant after a handoff (%s).", error)

@@ -1,0 +1,53 @@
+"""A real gateway (in front of the fake Rasa of tests/chat) with staff accounts of every role.
+
+Accounts are made straight in the gateway's database, as `python -m bot.staff create-admin` and the
+console's admin page do; the tests then only use the console's HTTP API and sockets, like a browser.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import pytest
+import requests
+from sqlalchemy.engine import Engine
+
+from bot.directory.db import make_engine
+from bot.staff import accounts
+from tests.chat.conftest import fake_rasa_url, start_gateway, stop_gateway  # noqa: F401 (the fake Rasa fixture)
+
+PASSWORD = "correct horse battery"
+ROLES_BY_NAME = {"ash": "support_worker", "bo": "support_worker", "cam": "supervisor", "dee": "admin"}
+"""Display names are the name capitalised ("Ash"): what survivors see, never the username."""
+
+
+@dataclass
+class Console:
+    url: str
+    engine: Engine
+    ids: Dict[str, int]
+
+    def signed_in(self, username: str, password: str = PASSWORD) -> requests.Session:
+        """A browser-like session: signed in, sending Origin and the CSRF token as the console does."""
+        session = requests.Session()
+        session.headers["Origin"] = self.url
+        response = session.post(f"{self.url}/staff/api/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        session.headers["X-CSRF-Token"] = response.json()["csrf"]
+        return session
+
+    def api(self, session: requests.Session, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return session.request(method, f"{self.url}/staff/api/{path}", timeout=15, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def console(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    work: Path = tmp_path_factory.mktemp("console")
+    log = work / "gateway.log"
+    process = start_gateway(fake_rasa_url, log)
+    engine = make_engine(f"sqlite:///{work / 'haven.db'}")
+    ids = {name: accounts.create(engine, name, name.capitalize(), role, PASSWORD).id
+           for name, role in ROLES_BY_NAME.items()}
+    yield Console(process.base_url, engine, ids)  # type: ignore[attr-defined]
+    stop_gateway(process, log)
+    engine.dispose()

@@ -1,0 +1,132 @@
+"""The console's API: signing in, CSRF, roles on every call, and nobody reading what isn't theirs."""
+
+import uuid
+
+import pytest
+import requests
+
+from bot.handoff import queue
+from tests.staff.conftest import PASSWORD, Console
+
+
+def _waiting(console: Console) -> queue.Handoff:
+    conversation = uuid.uuid4().hex
+    queue.request(console.engine, conversation, queue.NORMAL, "preview")
+    found = queue.open_handoff(console.engine, conversation)
+    assert found is not None
+    return found
+
+
+def test_sign_in_sets_a_strict_httponly_cookie_and_the_wrong_password_says_nothing_more(console: Console) -> None:
+    response = requests.post(f"{console.url}/staff/api/login", json={"username": "ash", "password": PASSWORD},
+                             headers={"Origin": console.url})
+    assert response.status_code == 200
+    cookie = response.headers["Set-Cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/staff" in cookie
+    assert response.json()["display_name"] == "Ash" and "password" not in response.text
+    wrong = requests.post(f"{console.url}/staff/api/login", json={"username": "ash", "password": "nope"},
+                          headers={"Origin": console.url})
+    unknown = requests.post(f"{console.url}/staff/api/login", json={"username": "nobody", "password": "nope"},
+                            headers={"Origin": console.url})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["text"] == unknown.json()["text"], "the answer must not say whether the account exists"
+
+
+def test_login_from_another_site_is_refused(console: Console) -> None:
+    response = requests.post(f"{console.url}/staff/api/login", json={"username": "ash", "password": PASSWORD},
+                             headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+
+
+def test_every_api_call_needs_a_session(console: Console) -> None:
+    anonymous = requests.Session()
+    for method, path in [("GET", "queue"), ("GET", "me"), ("GET", "audit"), ("GET", "accounts"),
+                         ("POST", "handoffs/1/take"), ("GET", f"conversations/{'a' * 32}/transcript")]:
+        assert console.api(anonymous, method, path).status_code == 401, path
+
+
+def test_changes_need_the_csrf_token_and_the_console_origin(console: Console) -> None:
+    session = console.signed_in("ash")
+    handoff = _waiting(console)
+    token = session.headers.pop("X-CSRF-Token")
+    assert console.api(session, "POST", f"handoffs/{handoff.id}/take").status_code == 403
+    session.headers["X-CSRF-Token"] = "forged"
+    assert console.api(session, "POST", f"handoffs/{handoff.id}/take").status_code == 403
+    session.headers["X-CSRF-Token"] = token
+    session.headers["Origin"] = "https://evil.example"
+    assert console.api(session, "POST", f"handoffs/{handoff.id}/take").status_code == 403
+    assert queue.get(console.engine, handoff.id).state == queue.WAITING  # type: ignore[union-attr]
+
+
+def test_a_support_worker_cannot_reach_admin_or_supervisor_pages(console: Console) -> None:
+    worker = console.signed_in("ash")
+    assert console.api(worker, "GET", "accounts").status_code == 403
+    assert console.api(worker, "GET", "audit").status_code == 403
+    created = console.api(worker, "POST", "accounts",
+                          json={"username": "sneaky", "display_name": "S", "role": "admin", "password": PASSWORD * 2})
+    assert created.status_code == 403
+    assert console.api(worker, "POST", "quick-replies", json={"title": "x", "text": "y"}).status_code == 403
+    supervisor = console.signed_in("cam")
+    assert console.api(supervisor, "GET", "audit").status_code == 200
+    assert console.api(supervisor, "GET", "accounts").status_code == 403
+
+
+def test_nobody_reads_a_conversation_they_do_not_hold_unless_supervisor(console: Console) -> None:
+    handoff = _waiting(console)
+    ash, bo, cam = console.signed_in("ash"), console.signed_in("bo"), console.signed_in("cam")
+    path = f"conversations/{handoff.conversation}"
+    assert console.api(ash, "GET", f"{path}/transcript").status_code == 403, "waiting: nobody holds it yet"
+    assert console.api(ash, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+    assert console.api(ash, "GET", f"{path}/transcript").status_code == 200
+    assert console.api(bo, "GET", f"{path}/transcript").status_code == 403
+    assert console.api(bo, "GET", f"{path}/notes").status_code == 403
+    assert console.api(bo, "POST", f"{path}/notes", json={"text": "mine now"}).status_code == 409
+    assert console.api(bo, "POST", f"{path}/handback").status_code == 409
+    assert console.api(bo, "POST", f"{path}/end").status_code == 409
+    assert console.api(cam, "GET", f"{path}/transcript").status_code == 200
+    entries = console.api(cam, "GET", "audit").json()["entries"]
+    opened = [entry for entry in entries if entry["conversation"] == handoff.conversation]
+    assert {"requested", "took", "opened"} <= {entry["action"] for entry in opened}
+    assert all(set(entry) == {"at", "actor", "action", "conversation", "target"} for entry in entries)
+
+
+def test_a_second_take_is_refused_cleanly(console: Console) -> None:
+    handoff = _waiting(console)
+    ash, bo = console.signed_in("ash"), console.signed_in("bo")
+    assert console.api(ash, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+    second = console.api(bo, "POST", f"handoffs/{handoff.id}/take")
+    assert second.status_code == 409
+    assert second.json()["text"] == "A colleague has already taken this conversation."
+
+
+def test_admins_create_accounts_and_disabling_one_ends_its_sessions(console: Console) -> None:
+    admin = console.signed_in("dee")
+    created = console.api(admin, "POST", "accounts", json={"username": "eve", "display_name": "Eve",
+                                                           "role": "support_worker", "password": PASSWORD})
+    assert created.status_code == 200
+    weak = console.api(admin, "POST", "accounts", json={"username": "fay", "display_name": "Fay",
+                                                        "role": "support_worker", "password": "short"})
+    assert weak.status_code == 400 and "12" in weak.json()["text"]
+    eve = console.signed_in("eve")
+    assert console.api(eve, "GET", "queue").status_code == 200
+    assert console.api(admin, "POST", f"accounts/{created.json()['id']}", json={"active": False}).status_code == 200
+    assert console.api(eve, "GET", "queue").status_code == 401
+    refused = requests.post(f"{console.url}/staff/api/login", json={"username": "eve", "password": PASSWORD},
+                            headers={"Origin": console.url})
+    assert refused.status_code == 401
+    itself = console.api(admin, "POST", f"accounts/{console.ids['dee']}", json={"active": False})
+    assert itself.status_code == 400, "the last admin must not lock everyone out"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"username": 5, "password": []}', b"{" * 10_000])
+def test_malformed_logins_get_a_kind_refusal(console: Console, body: bytes) -> None:
+    response = requests.post(f"{console.url}/staff/api/login", data=body,
+                             headers={"Origin": console.url, "Content-Type": "application/json"})
+    assert response.status_code == 401
+    assert "didn't match" in response.json()["text"]
+
+
+def test_logout_ends_the_session(console: Console) -> None:
+    session = console.signed_in("bo")
+    assert console.api(session, "POST", "logout").status_code == 200
+    assert console.api(session, "GET", "me").status_code == 401
