@@ -30,7 +30,7 @@ from bot.rasa_client import RasaClient
 from bot.security import headers_for
 from bot.settings import Settings
 from bot.staff import quick_replies, sessions
-from bot.staff.console import LOGIN_ATTEMPTS, LOGIN_WINDOW_S, same_origin, staff
+from bot.staff.console import same_origin, staff
 from bot.staff.socket import StaffSocket
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.ctx.outbox = Outbox()
     app.ctx.eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
     app.ctx.new_conversations = KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
-    app.ctx.staff_logins = KeyedRateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_S)
+    app.ctx.staff_logins = KeyedRateLimit(settings.staff_login_failures, settings.staff_login_window_s)
     app.ctx.bus = MemoryBus()
     app.ctx.handoff = HandoffService(default_engine(), app.ctx.rasa, app.ctx.bus)
     app.blueprint(staff)

@@ -42,6 +42,9 @@ class Settings:
     rasa_token: str = ""
     """Rasa's HTTP API token (HAVEN_RASA_TOKEN; scripts/run exports it): handoff appends events with it."""
     staff_idle_minutes: float = 30.0
+    staff_login_failures: int = 10
+    staff_login_window_s: float = 300.0
+    """Failed staff logins allowed per client address per window, on top of each account's lockout."""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -68,4 +71,6 @@ class Settings:
             tracker_db=env.get("HAVEN_TRACKER_DB", cls.tracker_db),
             rasa_token=env.get("HAVEN_RASA_TOKEN", ""),
             staff_idle_minutes=_float(env, "HAVEN_STAFF_IDLE_MINUTES", cls.staff_idle_minutes),
+            staff_login_failures=_int(env, "HAVEN_STAFF_LOGIN_FAILURES", cls.staff_login_failures),
+            staff_login_window_s=_float(env, "HAVEN_STAFF_LOGIN_WINDOW_S", cls.staff_login_window_s),
         )

@@ -28,8 +28,6 @@ logger = logging.getLogger(__name__)
 STAFF_DIR = Path(__file__).resolve().parent
 CONSOLE_PAGE = (STAFF_DIR / "templates" / "console.html").read_text(encoding="utf-8")
 CONVERSATION = r"<conversation:[0-9a-f]{32}>"
-LOGIN_ATTEMPTS, LOGIN_WINDOW_S = 10, 300.0
-"""Login attempts per client address per window, on top of the per-account lockout."""
 MAX_BODY_BYTES = 16_384
 REFUSALS: Dict[str, str] = {
     "signed_out": "You've been signed out. Please sign in again.",
@@ -145,15 +143,17 @@ async def login(request: Request) -> HTTPResponse:
     limit: KeyedRateLimit = request.app.ctx.staff_logins
     if not same_origin(request):
         return refuse("csrf")
-    if not limit.allow(request.remote_addr or request.ip):
+    client = request.remote_addr or request.ip
+    if limit.retry_after(client):
         return refuse("too_many_logins")
     sent = body(request)
     username, password = sent.get("username"), sent.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        return refuse("bad_login")
     service = _service(request)
-    account = await service.db(accounts.authenticate, username, password)
+    account = None
+    if isinstance(username, str) and isinstance(password, str):
+        account = await service.db(accounts.authenticate, username, password)
     if account is None:
+        limit.allow(client)  # failed attempts count against the address; a colleague signing in doesn't
         return refuse("bad_login")
     token = await service.db(sessions.start, account)
     session = await service.db(sessions.find, token)

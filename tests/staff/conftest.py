@@ -17,8 +17,9 @@ from bot.staff import accounts
 from tests.chat.conftest import fake_rasa_url, start_gateway, stop_gateway  # noqa: F401 (the fake Rasa fixture)
 
 PASSWORD = "correct horse battery"
-ROLES_BY_NAME = {"ash": "support_worker", "bo": "support_worker", "cam": "supervisor", "dee": "admin"}
-"""Display names are the name capitalised ("Ash"): what survivors see, never the username."""
+ACCOUNTS = {"ash": ("Sam", "support_worker"), "bob": ("Jo", "support_worker"), "cam": ("Kit", "supervisor"),
+            "dee": ("Admin", "admin")}
+"""username: (display name, role). Survivors see the display name, never the username."""
 
 
 @dataclass
@@ -44,10 +45,9 @@ class Console:
 def console(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     work: Path = tmp_path_factory.mktemp("console")
     log = work / "gateway.log"
-    process = start_gateway(fake_rasa_url, log)
+    process = start_gateway(fake_rasa_url, log, HAVEN_STAFF_LOGIN_FAILURES="1000")
     engine = make_engine(f"sqlite:///{work / 'haven.db'}")
-    ids = {name: accounts.create(engine, name, name.capitalize(), role, PASSWORD).id
-           for name, role in ROLES_BY_NAME.items()}
+    ids = {name: accounts.create(engine, name, shown, role, PASSWORD).id for name, (shown, role) in ACCOUNTS.items()}
     yield Console(process.base_url, engine, ids)  # type: ignore[attr-defined]
     stop_gateway(process, log)
     engine.dispose()

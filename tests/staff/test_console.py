@@ -1,11 +1,15 @@
 """The console's API: signing in, CSRF, roles on every call, and nobody reading what isn't theirs."""
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
+from bot.directory.db import make_engine
 from bot.handoff import queue
+from bot.staff import accounts
+from tests.chat.conftest import start_gateway, stop_gateway
 from tests.staff.conftest import PASSWORD, Console
 
 
@@ -23,7 +27,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_the_wrong_password_says_nothi
     assert response.status_code == 200
     cookie = response.headers["Set-Cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/staff" in cookie
-    assert response.json()["display_name"] == "Ash" and "password" not in response.text
+    assert response.json()["display_name"] == "Sam" and "password" not in response.text
     wrong = requests.post(f"{console.url}/staff/api/login", json={"username": "ash", "password": "nope"},
                           headers={"Origin": console.url})
     unknown = requests.post(f"{console.url}/staff/api/login", json={"username": "nobody", "password": "nope"},
@@ -73,16 +77,16 @@ def test_a_support_worker_cannot_reach_admin_or_supervisor_pages(console: Consol
 
 def test_nobody_reads_a_conversation_they_do_not_hold_unless_supervisor(console: Console) -> None:
     handoff = _waiting(console)
-    ash, bo, cam = console.signed_in("ash"), console.signed_in("bo"), console.signed_in("cam")
+    ash, bob, cam = console.signed_in("ash"), console.signed_in("bob"), console.signed_in("cam")
     path = f"conversations/{handoff.conversation}"
     assert console.api(ash, "GET", f"{path}/transcript").status_code == 403, "waiting: nobody holds it yet"
     assert console.api(ash, "POST", f"handoffs/{handoff.id}/take").status_code == 200
     assert console.api(ash, "GET", f"{path}/transcript").status_code == 200
-    assert console.api(bo, "GET", f"{path}/transcript").status_code == 403
-    assert console.api(bo, "GET", f"{path}/notes").status_code == 403
-    assert console.api(bo, "POST", f"{path}/notes", json={"text": "mine now"}).status_code == 409
-    assert console.api(bo, "POST", f"{path}/handback").status_code == 409
-    assert console.api(bo, "POST", f"{path}/end").status_code == 409
+    assert console.api(bob, "GET", f"{path}/transcript").status_code == 403
+    assert console.api(bob, "GET", f"{path}/notes").status_code == 403
+    assert console.api(bob, "POST", f"{path}/notes", json={"text": "mine now"}).status_code == 409
+    assert console.api(bob, "POST", f"{path}/handback").status_code == 409
+    assert console.api(bob, "POST", f"{path}/end").status_code == 409
     assert console.api(cam, "GET", f"{path}/transcript").status_code == 200
     entries = console.api(cam, "GET", "audit").json()["entries"]
     opened = [entry for entry in entries if entry["conversation"] == handoff.conversation]
@@ -92,9 +96,9 @@ def test_nobody_reads_a_conversation_they_do_not_hold_unless_supervisor(console:
 
 def test_a_second_take_is_refused_cleanly(console: Console) -> None:
     handoff = _waiting(console)
-    ash, bo = console.signed_in("ash"), console.signed_in("bo")
+    ash, bob = console.signed_in("ash"), console.signed_in("bob")
     assert console.api(ash, "POST", f"handoffs/{handoff.id}/take").status_code == 200
-    second = console.api(bo, "POST", f"handoffs/{handoff.id}/take")
+    second = console.api(bob, "POST", f"handoffs/{handoff.id}/take")
     assert second.status_code == 409
     assert second.json()["text"] == "A colleague has already taken this conversation."
 
@@ -127,6 +131,24 @@ def test_malformed_logins_get_a_kind_refusal(console: Console, body: bytes) -> N
 
 
 def test_logout_ends_the_session(console: Console) -> None:
-    session = console.signed_in("bo")
+    session = console.signed_in("bob")
     assert console.api(session, "POST", "logout").status_code == 200
     assert console.api(session, "GET", "me").status_code == 401
+
+
+def test_repeated_failed_logins_from_one_address_are_slowed_down(fake_rasa_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "gateway.log"
+    process = start_gateway(fake_rasa_url, log, HAVEN_STAFF_LOGIN_FAILURES="3", HAVEN_STAFF_LOGIN_WINDOW_S="600")
+    url = process.base_url  # type: ignore[attr-defined]
+    try:
+        engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+        accounts.create(engine, "gus", "Gus", "support_worker", PASSWORD)
+        engine.dispose()
+        answers = [requests.post(f"{url}/staff/api/login", json={"username": f"guess{n}", "password": "x"},
+                                 headers={"Origin": url}).status_code for n in range(4)]
+        assert answers == [401, 401, 401, 429]
+        right = requests.post(f"{url}/staff/api/login", json={"username": "gus", "password": PASSWORD},
+                              headers={"Origin": url})
+        assert right.status_code == 429 and "wait a few minutes" in right.json()["text"]
+    finally:
+        stop_gateway(process, log)

@@ -1,0 +1,164 @@
+"""A whole handoff over the real sockets: survivor asks → queue → staff take → chat both ways (with
+typing and a danger message) → hand back → the assistant answers again. Plus leaving, cancelling,
+erasure and who may open a staff socket."""
+
+import asyncio
+import json
+from typing import Any, Dict, List
+
+import pytest
+import requests
+import sqlalchemy as sa
+from websockets.exceptions import ConnectionClosed
+from websockets.legacy.client import connect
+
+from bot.chat.fallback import emergency_wording
+from bot.handoff import queue
+from bot.handoff.models import audit_log, handoffs
+from bot.staff.sessions import COOKIE
+from tests.chat.conftest import EVENTS, HANDED_BACK_GREETING
+from tests.staff.conftest import Console
+
+WAIT_S = 15
+
+
+async def next_frame(ws: Any, kind: str, **matching: Any) -> Dict[str, Any]:
+    """The next frame of `kind` (with the given fields), skipping others; fails after WAIT_S."""
+    async def find() -> Dict[str, Any]:
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame.get("type") == kind and all(frame.get(key) == value for key, value in matching.items()):
+                return frame
+    return await asyncio.wait_for(find(), WAIT_S)
+
+
+async def survivor_in_queue(console: Console, ws: Any) -> str:
+    """A survivor whose request the handoff action has queued (as it does when someone is available)."""
+    await ws.send(json.dumps({"type": "start"}))
+    conversation = (await next_frame(ws, "started"))["conversation"]
+    queue.request(console.engine, conversation, queue.NORMAL, "I need to talk to someone")
+    await ws.send(json.dumps({"type": "message", "text": "handoff please"}))
+    assert (await next_frame(ws, "bot"))["text"] == "A support worker will join this chat."
+    assert await next_frame(ws, "handoff") == {"type": "handoff", "state": "queued", "position": 1}
+    return str(conversation)
+
+
+def staff_socket(console: Console, session: requests.Session) -> Any:
+    return connect(console.url.replace("http", "ws") + "/staff/socket", origin=console.url,  # type: ignore[arg-type]
+                   extra_headers={"Cookie": f"{COOKIE}={session.cookies[COOKIE]}"})
+
+
+def survivor_socket(console: Console) -> Any:
+    return connect(console.url.replace("http", "ws") + "/chat/socket")
+
+
+def events_of(conversation: str) -> List[Dict[str, Any]]:
+    return EVENTS.get(conversation, [])
+
+
+async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_again(console: Console) -> None:
+    worker = console.signed_in("ash")
+    async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
+        await next_frame(staff, "queue")
+        conversation = await survivor_in_queue(console, survivor)
+        arrived = await next_frame(staff, "queue")
+        assert conversation in [item["conversation"] for item in arrived["waiting"]]
+        handoff_id = next(item["id"] for item in arrived["waiting"] if item["conversation"] == conversation)
+
+        assert console.api(worker, "POST", f"handoffs/{handoff_id}/take").status_code == 200
+        assert await next_frame(survivor, "handoff") == {"type": "handoff", "state": "joined", "name": "Sam"}
+        await next_frame(staff, "queue")
+
+        await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
+        assert (await next_frame(survivor, "staff_typing"))["on"] is True
+        await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": "Hi, I'm Sam."}))
+        assert await next_frame(survivor, "staff") == {"type": "staff", "text": "Hi, I'm Sam.", "name": "Sam"}
+        await next_frame(staff, "sent", conversation=conversation)
+        staff_event = next(e for e in events_of(conversation) if e["event"] == "bot")
+        assert staff_event["metadata"] == {"staff": {"display_name": "Sam", "role": "support_worker"}}
+        assert "ash" not in json.dumps(staff_event), "the account name never reaches the transcript"
+
+        await survivor.send(json.dumps({"type": "typing", "on": True}))
+        assert (await next_frame(staff, "survivor", event="typing"))["on"] is True
+        await survivor.send(json.dumps({"type": "message", "text": "thank you, call me on 07700 900123"}))
+        await next_frame(survivor, "received")
+        said = await next_frame(staff, "survivor", event="message")
+        assert said["danger"] is False and "900123" not in said["text"], "staff see it redacted, as stored"
+
+        await survivor.send(json.dumps({"type": "message", "text": "hes outside and hes got a knife"}))
+        assert (await next_frame(survivor, "bot"))["text"] == emergency_wording()
+        assert (await next_frame(staff, "survivor", event="message"))["danger"] is True
+
+        assert console.api(worker, "POST", f"conversations/{conversation}/handback").status_code == 200
+        assert (await next_frame(survivor, "handoff"))["state"] == "handed_back"
+        assert (await next_frame(survivor, "bot"))["text"] == HANDED_BACK_GREETING
+        assert {"event": "resume"} in events_of(conversation)
+        await survivor.send(json.dumps({"type": "message", "text": "what now"}))
+        assert (await next_frame(survivor, "bot"))["text"] == "echo: what now"
+        assert [e["text"] for e in events_of(conversation) if e["event"] == "user"][-1] == "what now"
+        survivor_lines = [e["text"] for e in events_of(conversation) if e["event"] == "user"]
+        assert "thank you, call me on 07700 900123" in survivor_lines, "messages in handoff reach the tracker"
+
+
+async def test_a_survivor_who_cancels_while_waiting_goes_back_to_the_assistant(console: Console) -> None:
+    worker = console.signed_in("bob")
+    async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
+        conversation = await survivor_in_queue(console, survivor)
+        await survivor.send(json.dumps({"type": "cancel_handoff"}))
+        assert (await next_frame(survivor, "handoff"))["state"] == "cancelled"
+        gone = await next_frame(staff, "queue")
+        while conversation in [item["conversation"] for item in gone["waiting"]]:
+            gone = await next_frame(staff, "queue")
+        assert queue.open_handoff(console.engine, conversation) is None
+        assert events_of(conversation)[-1] == {"event": "resume"}
+        await survivor.send(json.dumps({"type": "message", "text": "ok"}))
+        assert (await next_frame(survivor, "bot"))["text"] == "echo: ok"
+
+
+async def test_staff_see_at_once_when_the_survivor_leaves_or_deletes_the_chat(console: Console) -> None:
+    worker = console.signed_in("ash")
+    async with staff_socket(console, worker) as staff:
+        async with survivor_socket(console) as survivor:
+            conversation = await survivor_in_queue(console, survivor)
+            handoff = queue.open_handoff(console.engine, conversation)
+            assert handoff is not None
+            assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+            assert console.api(worker, "POST", f"conversations/{conversation}/notes",
+                               json={"text": "asked about refuges"}).status_code == 200
+        assert (await next_frame(staff, "survivor", event="away"))["conversation"] == conversation
+        deleted = requests.post(f"{console.url}/chat/delete", data=json.dumps({"conversation": conversation}))
+        assert deleted.status_code == 200
+        left = await next_frame(staff, "survivor", event="left")
+        assert left == {"type": "survivor", "conversation": conversation, "event": "left", "reason": "erased"}
+    with console.engine.connect() as connection:
+        assert connection.execute(sa.select(handoffs).where(handoffs.c.conversation == conversation)).first() is None
+        assert console.api(worker, "GET", f"conversations/{conversation}/notes").status_code == 403
+        audit = connection.execute(sa.select(audit_log).where(audit_log.c.conversation == conversation)).all()
+    assert {row.action for row in audit} >= {"requested", "took", "cancelled"}, "the audit log outlives erasure"
+    assert "refuges" not in str(audit)
+
+
+async def test_a_second_staff_member_can_not_write_into_a_conversation_they_do_not_hold(console: Console) -> None:
+    holder, other = console.signed_in("ash"), console.signed_in("bob")
+    async with survivor_socket(console) as survivor, staff_socket(console, other) as intruder:
+        conversation = await survivor_in_queue(console, survivor)
+        handoff = queue.open_handoff(console.engine, conversation)
+        assert handoff is not None
+        assert console.api(holder, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+        await intruder.send(json.dumps({"type": "message", "conversation": conversation, "text": "hello"}))
+        refused = await next_frame(intruder, "error")
+        assert refused["code"] == "not_yours"
+        assert not [e for e in events_of(conversation) if e["event"] == "bot"]
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+async def test_a_staff_socket_needs_the_session_cookie_and_the_console_origin(console: Console,
+                                                                               signed_in: bool) -> None:
+    """Signed in but opened from another site (cross-site WebSocket hijacking), or not signed in: closed."""
+    cookie = console.signed_in("ash").cookies[COOKIE] if signed_in else "forged"
+    origin = "https://evil.example" if signed_in else console.url
+    async with connect(console.url.replace("http", "ws") + "/staff/socket", origin=origin,  # type: ignore[arg-type]
+                       extra_headers={"Cookie": f"{COOKIE}={cookie}"}) as refused:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(refused.recv(), WAIT_S)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
