@@ -42,7 +42,7 @@ class Console:
 
 
 @pytest.fixture(scope="session")
-def console(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def console(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:  # noqa: F811
     work: Path = tmp_path_factory.mktemp("console")
     log = work / "gateway.log"
     process = start_gateway(fake_rasa_url, log, HAVEN_STAFF_LOGIN_FAILURES="1000")
