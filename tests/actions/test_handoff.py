@@ -63,8 +63,9 @@ async def test_danger_earlier_in_the_conversation_puts_them_first(staffed: Engin
     assert queue.waiting(staffed)[0].priority == queue.URGENT
 
 
-async def test_nobody_available_says_so_with_the_hours_and_the_24_hour_helpline(staffed: Engine,
-                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_nobody_available_says_so_with_the_hours_and_the_24_hour_helpline(
+    staffed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tomorrow = DAYS[(datetime.now(timezone.utc).astimezone(UK_TIME).weekday() + 1) % 7]
     monkeypatch.setenv("HAVEN_STAFF_HOURS", f"{tomorrow} 09:00-10:00")
     messages, events = await _run(_conversation())

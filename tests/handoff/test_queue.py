@@ -1,6 +1,7 @@
 """The queue and its state machine, including the races, on SQLite and PostgreSQL."""
 
 import threading
+from functools import partial
 from typing import Callable, List
 
 from sqlalchemy.engine import Engine
@@ -55,7 +56,7 @@ def test_two_staff_taking_at_once_exactly_one_wins(db: Engine) -> None:
         queue.request(db, conversation, queue.NORMAL, "")
         handoff = queue.open_handoff(db, conversation)
         assert handoff is not None
-        wins = _at_once(lambda: queue.take(db, handoff, ash.id), lambda: queue.take(db, handoff, bob.id))
+        wins = _at_once(partial(queue.take, db, handoff, ash.id), partial(queue.take, db, handoff, bob.id))
         assert sorted(wins) == [False, True], f"round {round_}: {wins}"
         held = queue.open_handoff(db, conversation)
         assert held is not None and held.state == queue.ACTIVE
@@ -69,7 +70,7 @@ def test_the_survivor_leaving_while_being_taken_always_ends_cancelled(db: Engine
         queue.request(db, conversation, queue.NORMAL, "")
         handoff = queue.open_handoff(db, conversation)
         assert handoff is not None
-        took, cancelled = _at_once(lambda: queue.take(db, handoff, ash.id), lambda: queue.cancel(db, conversation))
+        took, cancelled = _at_once(partial(queue.take, db, handoff, ash.id), partial(queue.cancel, db, conversation))
         assert queue.open_handoff(db, conversation) is None, "whichever came first, nothing is left open"
         assert cancelled is not None and cancelled.state == queue.CANCELLED  # type: ignore[attr-defined]
         if took:
