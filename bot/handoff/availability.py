@@ -54,9 +54,10 @@ def available_staff(engine: Engine, now: Optional[float] = None) -> int:
 
 
 def any_staff(engine: Engine) -> bool:
-    """Whether this deployment has staff at all (without any, live chat is simply not offered)."""
+    """Whether this deployment has active staff accounts at all (without any, live chat is not offered)."""
+    query = sa.select(staff_accounts.c.id).where(staff_accounts.c.active.is_(True)).limit(1)
     with engine.connect() as connection:
-        return connection.execute(sa.select(staff_accounts.c.id).limit(1)).first() is not None
+        return connection.execute(query).first() is not None
 
 
 def availability(engine: Engine, hours: WeeklyHours, at: Optional[datetime] = None) -> Availability:
