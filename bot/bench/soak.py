@@ -73,13 +73,16 @@ async def stand_in_rasa(port: int, delay_s: float) -> web.AppRunner:
     return runner
 
 
-def start_gateway(rasa_url: str, port: int, log: Path) -> "subprocess.Popen[bytes]":
+def start_gateway(rasa_url: str, port: int, log: Path, **settings: str) -> "subprocess.Popen[bytes]":
+    """A gateway with its own database beside the log; `settings` add or override HAVEN_* variables."""
     env = {
         **os.environ,
         "HAVEN_GATEWAY_PORT": str(port),
         "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RATE_CONVERSATIONS": "100000",
         "HAVEN_TRACKER_DB": str(log.with_suffix(".db")),
+        "HAVEN_DATABASE_URL": f"sqlite:///{log.with_suffix('.db')}",
+        **settings,
     }
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
