@@ -66,9 +66,10 @@ eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/fal
 SOAK_CONVERSATIONS ?= 200
 SOAK_SECONDS ?= 120
 
-bench: $(SPACY_PIPELINE)  ## Print performance figures: directory look-ups, redaction, soak (SOAK_CONVERSATIONS x SOAK_SECONDS)
+bench: $(SPACY_PIPELINE)  ## Print performance figures: directory look-ups, redaction, staff messages, soak
 	$(PY) -m bot.directory.bench
 	$(PY) -m bot.bench.redaction
+	$(PY) -m bot.bench.handoff
 	$(PY) -m bot.bench.soak --conversations $(SOAK_CONVERSATIONS) --seconds $(SOAK_SECONDS)
 
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)

@@ -26,7 +26,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 HAND_BACK_INTENT = "greet"
 """Triggered after `resume`, so the assistant introduces itself again as an automated assistant."""
-RESUME = {"event": "resume"}
+RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+"""`resume`, then `action_listen` as after any turn: without it the next intent is predicted from the state
+the handoff action left (no rule matches, and the policies may ask for a person again)."""
 
 
 class HandoffRefusedError(Exception):
@@ -150,6 +152,6 @@ class HandoffService:
 
     async def _append_resume(self, conversation: str) -> None:
         try:
-            await self.rasa.append_events(conversation, [RESUME])
+            await self.rasa.append_events(conversation, RESUME)
         except RasaUnavailableError as error:
             logger.error("Could not resume the assistant after a handoff (%s).", error)

@@ -15,6 +15,7 @@ from websockets.legacy.client import connect
 from bot.chat.fallback import emergency_wording
 from bot.handoff import queue
 from bot.handoff.models import audit_log, handoffs
+from bot.handoff.service import RESUME
 from bot.staff.sessions import COOKIE
 from tests.chat.conftest import EVENTS, HANDED_BACK_GREETING
 from tests.staff.conftest import Console
@@ -93,6 +94,7 @@ async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_a
         assert (await next_frame(survivor, "handoff"))["state"] == "handed_back"
         assert (await next_frame(survivor, "bot"))["text"] == HANDED_BACK_GREETING
         assert {"event": "resume"} in events_of(conversation)
+        assert {"event": "action", "name": "action_listen"} in events_of(conversation)
         await survivor.send(json.dumps({"type": "message", "text": "what now"}))
         assert (await next_frame(survivor, "bot"))["text"] == "echo: what now"
         assert [e["text"] for e in events_of(conversation) if e["event"] == "user"][-1] == "what now"
@@ -110,7 +112,7 @@ async def test_a_survivor_who_cancels_while_waiting_goes_back_to_the_assistant(c
         while conversation in [item["conversation"] for item in gone["waiting"]]:
             gone = await next_frame(staff, "queue")
         assert queue.open_handoff(console.engine, conversation) is None
-        assert events_of(conversation)[-1] == {"event": "resume"}
+        assert events_of(conversation)[-2:] == RESUME
         await survivor.send(json.dumps({"type": "message", "text": "ok"}))
         assert (await next_frame(survivor, "bot"))["text"] == "echo: ok"
 
