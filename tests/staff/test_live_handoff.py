@@ -4,6 +4,7 @@ erasure and who may open a staff socket."""
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -13,12 +14,14 @@ from websockets.exceptions import ConnectionClosed
 from websockets.legacy.client import connect
 
 from bot.chat.fallback import emergency_wording
+from bot.directory.db import make_engine
 from bot.handoff import queue
 from bot.handoff.models import audit_log, handoffs
 from bot.handoff.service import RESUME
+from bot.staff import accounts
 from bot.staff.sessions import COOKIE
-from tests.chat.conftest import EVENTS, HANDED_BACK_GREETING
-from tests.staff.conftest import Console
+from tests.chat.conftest import EVENTS, HANDED_BACK_GREETING, start_gateway, stop_gateway
+from tests.staff.conftest import PASSWORD, Console
 
 WAIT_S = 15
 
@@ -164,3 +167,30 @@ async def test_a_staff_socket_needs_the_session_cookie_and_the_console_origin(co
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(refused.recv(), WAIT_S)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+async def test_a_gateway_restart_loses_no_one(fake_rasa_url: str, tmp_path: Path) -> None:
+    """The queue and who holds what are in the database: after a restart the waiting survivor is still
+    waiting (told their place again on resume), and staff take them as before."""
+    log = tmp_path / "gateway.log"
+    first = start_gateway(fake_rasa_url, log)
+    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+    accounts.create(engine, "ash", "Sam", "support_worker", PASSWORD)
+    restarted = Console(first.base_url, engine, {})  # type: ignore[attr-defined]
+    async with survivor_socket(restarted) as survivor:
+        conversation = await survivor_in_queue(restarted, survivor)
+    stop_gateway(first, log)
+    second = start_gateway(fake_rasa_url, tmp_path / "again.log")  # the same database, beside the logs
+    try:
+        restarted.url = second.base_url  # type: ignore[attr-defined]
+        async with survivor_socket(restarted) as survivor:
+            await survivor.send(json.dumps({"type": "resume", "conversation": conversation}))
+            assert await next_frame(survivor, "handoff") == {"type": "handoff", "state": "queued", "position": 1}
+            handoff = queue.open_handoff(engine, conversation)
+            assert handoff is not None
+            worker = restarted.signed_in("ash")
+            assert restarted.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+            assert await next_frame(survivor, "handoff") == {"type": "handoff", "state": "joined", "name": "Sam"}
+    finally:
+        stop_gateway(second, tmp_path / "again.log")
+        engine.dispose()
