@@ -19,6 +19,7 @@ from bot.chat.limits import KeyedRateLimit
 from bot.handoff import audit, notes, queue
 from bot.handoff.models import PRESENCE, ROLES
 from bot.handoff.service import HandoffRefusedError, HandoffService
+from bot.rasa_client import RasaUnavailableError
 from bot.staff import accounts, quick_replies, sessions
 from bot.staff.accounts import Account, AccountError
 from bot.staff.sessions import COOKIE, Session
@@ -42,9 +43,12 @@ REFUSALS: Dict[str, str] = {
     "no_colleague": "That colleague can't take this conversation (account not found or disabled).",
     "bad_request": "Something in that request wasn't right. Please check it and try again.",
     "not_found": "There's nothing here.",
+    "not_delivered": "That didn't reach the survivor: the assistant's server can't be reached just now. "
+    "Please try again in a moment.",
 }
 STATUS = {"signed_out": 401, "forbidden": 403, "csrf": 403, "bad_login": 401, "too_many_logins": 429, "taken": 409,
-          "gone": 409, "not_yours": 409, "no_colleague": 409, "bad_request": 400, "not_found": 404}
+          "gone": 409, "not_yours": 409, "no_colleague": 409, "bad_request": 400, "not_found": 404,
+          "not_delivered": 503}
 
 staff = Blueprint("staff", url_prefix="/staff")
 staff.static("/static", str(STAFF_DIR / "static"), name="static")
@@ -102,6 +106,9 @@ def api(role: str = "support_worker", change: bool = False) -> Callable[[Handler
                 return refuse(refused.reason)
             except AccountError as error:
                 return json({"error": "bad_request", "text": str(error)}, status=400)
+            except RasaUnavailableError as error:
+                logger.error("Rasa could not be reached for a staff request (%s).", error)
+                return refuse("not_delivered")
 
         return checked
 

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.bus import QUEUE_CHANNEL, Message, Subscription, SubscriptionClosedError, staff_channel
 from bot.handoff.service import HandoffRefusedError, HandoffService
+from bot.rasa_client import RasaUnavailableError
 from bot.staff import accounts, sessions
 from bot.staff.console import REFUSALS, queue_json
 from bot.staff.sessions import Session
@@ -115,6 +116,10 @@ class StaffSocket:
         except HandoffRefusedError as refused:
             await self.send(type="error", code=refused.reason, conversation=conversation,
                             text=REFUSALS[refused.reason])
+        except RasaUnavailableError as error:
+            logger.error("A staff message could not be added to the conversation (%s).", error)
+            await self.send(type="error", code="not_delivered", conversation=conversation,
+                            text=REFUSALS["not_delivered"])
         return True
 
     async def _act(self, kind: Any, conversation: str, frame: Dict[str, Any]) -> None:

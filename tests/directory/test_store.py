@@ -78,7 +78,8 @@ def test_the_migrated_schema_matches_the_models(migrated_engine: Engine) -> None
 
     from bot.directory.migrate import include_name
     from bot.directory.models import metadata
+    from bot.handoff.models import metadata as handoff_metadata
 
     with migrated_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": include_name})
-        assert compare_metadata(context, metadata) == []
+        assert compare_metadata(context, [metadata, handoff_metadata]) == []

@@ -5,7 +5,7 @@ erasure and who may open a staff socket."""
 import asyncio
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import requests
@@ -16,11 +16,18 @@ from websockets.legacy.client import connect
 from bot.chat.fallback import emergency_wording
 from bot.directory.db import make_engine
 from bot.handoff import queue
-from bot.handoff.models import audit_log, handoffs
+from bot.handoff.models import CANCELLED, OPEN_STATES, audit_log, handoffs
 from bot.handoff.service import RESUME
 from bot.staff import accounts
 from bot.staff.sessions import COOKIE
-from tests.chat.conftest import EVENTS, HANDED_BACK_GREETING, start_gateway, stop_gateway
+from tests.chat.conftest import (  # noqa: F401 (gateway_with_own_rasa: a fixture)
+    EVENTS,
+    HANDED_BACK_GREETING,
+    FakeRasa,
+    gateway_with_own_rasa,
+    start_gateway,
+    stop_gateway,
+)
 from tests.staff.conftest import PASSWORD, Console
 
 WAIT_S = 15
@@ -45,6 +52,13 @@ async def survivor_in_queue(console: Console, ws: Any) -> str:
     assert (await next_frame(ws, "bot"))["text"] == "A support worker will join this chat."
     assert await next_frame(ws, "handoff") == {"type": "handoff", "state": "queued", "position": 1}
     return str(conversation)
+
+
+@pytest.fixture(autouse=True)
+def empty_queue(console: Console) -> None:
+    """Each test starts with nobody waiting (the console tests leave survivors in the shared queue)."""
+    with console.engine.begin() as connection:
+        connection.execute(handoffs.update().where(handoffs.c.state.in_(OPEN_STATES)).values(state=CANCELLED))
 
 
 def staff_socket(console: Console, session: requests.Session) -> Any:
@@ -194,3 +208,27 @@ async def test_a_gateway_restart_loses_no_one(fake_rasa_url: str, tmp_path: Path
     finally:
         stop_gateway(second, tmp_path / "again.log")
         engine.dispose()
+
+
+async def test_with_rasa_down_a_staff_message_is_refused_kindly_and_the_console_stays_connected(
+    gateway_with_own_rasa: Tuple[str, FakeRasa], tmp_path: Path  # noqa: F811
+) -> None:
+    url, rasa = gateway_with_own_rasa
+    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+    accounts.create(engine, "ash", "Sam", "support_worker", PASSWORD)
+    console = Console(url, engine, {})
+    worker = console.signed_in("ash")
+    async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
+        conversation = await survivor_in_queue(console, survivor)
+        handoff = queue.open_handoff(engine, conversation)
+        assert handoff is not None
+        assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+        rasa.stop()
+        await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": "are you safe?"}))
+        refused = await next_frame(staff, "error")
+        assert refused["code"] == "not_delivered" and "try again" in refused["text"]
+        transcript = console.api(worker, "GET", f"conversations/{conversation}/transcript")
+        assert transcript.status_code == 503 and "try again" in transcript.json()["text"]
+        await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
+        assert (await next_frame(survivor, "staff_typing"))["on"] is True, "the console is still connected"
+    engine.dispose()

@@ -1,4 +1,4 @@
-"""Alembic environment for the directory's tables only (its own version table, its own MetaData).
+"""Alembic environment for Haven's own tables: the directory's and the handoff's (its own version table).
 
 Run through `python -m bot.directory migrate` (bot.directory.migrate), which hands over a connection;
 run as `alembic -c bot/directory/alembic.ini ...` it connects to HAVEN_DATABASE_URL itself.
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from bot.directory.db import database_url, make_engine
 from bot.directory.migrate import VERSION_TABLE, include_name
 from bot.directory.models import metadata
+from bot.handoff.models import metadata as handoff_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=[metadata, handoff_metadata],
         version_table=VERSION_TABLE,
         include_name=include_name,
         render_as_batch=connection.dialect.name == "sqlite",
