@@ -17,11 +17,12 @@ from sanic.response import HTTPResponse, empty, html, json
 from sqlalchemy.exc import SQLAlchemyError
 from websockets.exceptions import ConnectionClosed
 
+from bot.bus import BusUnavailableError, bus_from_settings
 from bot.chat.limits import KeyedRateLimit
-from bot.chat.outbox import Outbox
+from bot.chat.outbox import outbox_from_settings
 from bot.chat.protocol import CONVERSATION_ID
 from bot.chat.socket import SurvivorSocket, origin_allowed
-from bot.privacy.erasure import ConversationEraser, tracker_store_url
+from bot.privacy.erasure import ConversationEraser
 from bot.rasa_client import RasaClient
 from bot.security import headers_for
 from bot.settings import Settings
@@ -65,17 +66,21 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.config.FALLBACK_ERROR_FORMAT = "text"
     app.ctx.settings = settings
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
-    app.ctx.outbox = Outbox()
-    app.ctx.eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
+    app.ctx.eraser = ConversationEraser(settings.database_url)
     app.ctx.new_conversations = KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
 
     @app.before_server_start
-    async def open_rasa_client(app: Sanic, _: Any) -> None:
+    async def open_connections(app: Sanic, _: Any) -> None:
+        """Per worker process: Redis connections can't be shared across a fork."""
         await app.ctx.rasa.start()
+        app.ctx.bus = bus_from_settings(settings)
+        app.ctx.outbox = outbox_from_settings(settings)
 
     @app.after_server_stop
-    async def close_rasa_client(app: Sanic, _: Any) -> None:
+    async def close_connections(app: Sanic, _: Any) -> None:
         await app.ctx.rasa.close()
+        await app.ctx.bus.close()
+        await app.ctx.outbox.close()
 
     @app.on_response
     async def add_security_headers(request: Request, response: HTTPResponse) -> None:
@@ -98,11 +103,12 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.static("/widget", str(STATIC_DIR), name="widget")
 
     async def erase(conversation: str) -> None:
-        """Deletes the conversation now, and again once any turn still in Rasa has been stored."""
-        app.ctx.outbox.take(conversation)  # replies kept for the survivor's return go too
+        """Deletes the conversation now, and again once any turn still in Rasa has been stored; then the
+        replies kept for the survivor's return (the database first: a Redis outage must not keep it)."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, app.ctx.eraser.erase, conversation)
         loop.call_later(settings.rasa_timeout_s, loop.run_in_executor, None, app.ctx.eraser.erase, conversation)
+        await app.ctx.outbox.drop(conversation)
 
     @app.post("/chat/exit")
     async def quick_exit(request: Request) -> HTTPResponse:
@@ -110,7 +116,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
         so the answer says nothing about whether a conversation existed."""
         conversation = _conversation_in(request.body)
         if settings.erase_on_exit and conversation:
-            await erase(conversation)
+            try:
+                await erase(conversation)
+            except (SQLAlchemyError, BusUnavailableError) as error:
+                logger.error("Could not erase a conversation on quick exit (%s).", type(error).__name__)
         return empty()
 
     @app.post("/chat/delete")
@@ -126,8 +135,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
             return json({"deleted": False, "text": NOT_DELETED}, status=400, headers=cors)
         try:
             await erase(conversation)
-        except SQLAlchemyError as error:
-            logger.error("Could not delete a conversation: the database failed (%s).", type(error).__name__)
+        except (SQLAlchemyError, BusUnavailableError) as error:
+            logger.error("Could not delete a conversation: %s.", type(error).__name__)
             return json({"deleted": False, "text": NOT_DELETED}, status=503, headers=cors)
         return json({"deleted": True}, headers=cors)
 

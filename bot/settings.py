@@ -2,9 +2,34 @@
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
+DATABASE_URL_VARIABLE = "HAVEN_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///var/haven.db"
+DEFAULT_REDIS_PREFIX = "haven:"
+
+
+def absolute_database_url(url: str) -> str:
+    """`url` with a relative SQLite path made absolute against the repo root, so every process
+    (gateway, Rasa, actions, purge) opens the same file whatever its working directory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
+        parsed = parsed.set(database=str(ROOT / parsed.database))
+    return parsed.render_as_string(hide_password=False)
+
+
+DEFAULT_DATABASE = absolute_database_url(DEFAULT_DATABASE_URL)
+
+
+def database_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """The one database for everything (conversations, gateway state, directory): HAVEN_DATABASE_URL."""
+    env = os.environ if env is None else env
+    return absolute_database_url(env.get(DATABASE_URL_VARIABLE, "").strip() or DEFAULT_DATABASE_URL)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -37,8 +62,13 @@ class Settings:
     retention_days: float = 30.0
     rate_conversations: int = 30
     rate_conversations_seconds: float = 600.0
-    tracker_dialect: str = "sqlite"
-    tracker_db: str = "var/haven.db"
+    database_url: str = DEFAULT_DATABASE
+    redis_url: Optional[str] = None
+    """Set (HAVEN_REDIS_URL): scale-out. The gateways share a Redis bus and outbox; Rasa a Redis lock store."""
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
+    """Put before every Redis key and channel, so several deployments (or test runs) can share one Redis."""
+    workers: int = 1
+    """Gateway worker processes (SANIC_WORKERS); more than one needs Redis."""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -61,6 +91,8 @@ class Settings:
             retention_days=_float(env, "HAVEN_RETENTION_DAYS", cls.retention_days),
             rate_conversations=_int(env, "HAVEN_RATE_CONVERSATIONS", cls.rate_conversations),
             rate_conversations_seconds=_float(env, "HAVEN_RATE_CONVERSATIONS_SECONDS", cls.rate_conversations_seconds),
-            tracker_dialect=env.get("HAVEN_TRACKER_DIALECT", cls.tracker_dialect),
-            tracker_db=env.get("HAVEN_TRACKER_DB", cls.tracker_db),
+            database_url=database_url(env),
+            redis_url=env.get("HAVEN_REDIS_URL", "").strip() or None,
+            redis_prefix=env.get("HAVEN_REDIS_PREFIX", "").strip() or DEFAULT_REDIS_PREFIX,
+            workers=_int(env, "SANIC_WORKERS", cls.workers),
         )

@@ -79,7 +79,7 @@ def start_gateway(rasa_url: str, port: int, log: Path) -> "subprocess.Popen[byte
         "HAVEN_GATEWAY_PORT": str(port),
         "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RATE_CONVERSATIONS": "100000",
-        "HAVEN_TRACKER_DB": str(log.with_suffix(".db")),
+        "HAVEN_DATABASE_URL": f"sqlite:///{log.with_suffix('.db')}",
     }
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

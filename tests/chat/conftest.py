@@ -5,6 +5,7 @@ answers with no messages; anything else is echoed back with a button.
 """
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -70,13 +71,41 @@ class FakeRasa:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
 
 
+def ws_url(gateway: str) -> str:
+    """The survivor socket's address on a gateway (http://host:port)."""
+    return gateway.replace("http://", "ws://") + "/chat/socket"
+
+
+async def frames_until(ws: Any, kind: str, limit: int = 20, wait_s: float = 15) -> List[Dict[str, Any]]:
+    """Frames received up to and including the first of type `kind`."""
+    frames: List[Dict[str, Any]] = []
+    while len(frames) < limit:
+        frames.append(json.loads(await asyncio.wait_for(ws.recv(), wait_s)))
+        if frames[-1]["type"] == kind:
+            return frames
+    raise AssertionError(f"no {kind} frame in {frames}")
+
+
+async def say(ws: Any, text: str, wait_s: float = 15) -> List[Dict[str, Any]]:
+    """Sends a message; the frames that answer it, up to the end of typing."""
+    await ws.send(json.dumps({"type": "message", "text": text}))
+    frames = await frames_until(ws, "typing", wait_s=wait_s)
+    while not (frames[-1]["type"] == "typing" and frames[-1]["on"] is False):
+        frames.append(json.loads(await asyncio.wait_for(ws.recv(), wait_s)))
+    return frames
+
+
+def bot_texts(frames: List[Dict[str, Any]]) -> List[str]:
+    return [frame["text"] for frame in frames if frame["type"] == "bot"]
+
+
 @pytest.fixture(scope="session")
 def fake_rasa_url() -> str:
     return FakeRasa().url
 
 
 def start_gateway(rasa_url: str, log: Path, **settings: str) -> "subprocess.Popen[bytes]":
-    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_TRACKER_DB=...)."""
+    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_DATABASE_URL=...)."""
     port = free_port()
     env = {
         **os.environ,
