@@ -5,13 +5,15 @@ import asyncio
 import json
 from pathlib import Path
 
+import requests
 from websockets.legacy.client import connect
 
+from bot.app import NOT_DELETED
 from bot.bench import free_port
 from tests.chat.conftest import SLOW_S, bot_texts, say, start_gateway, stop_gateway, ws_url
 
 
-async def _conversation_with_a_page_change(gateway: str) -> None:
+async def _conversation_with_a_page_change(gateway: str) -> str:
     async with connect(ws_url(gateway)) as ws:
         await ws.send(json.dumps({"type": "start"}))
         conversation = json.loads(await ws.recv())["conversation"]
@@ -25,9 +27,12 @@ async def _conversation_with_a_page_change(gateway: str) -> None:
         kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
         assert kept[1]["text"] == "echo: slow reply while i change page"
         assert bot_texts(await say(ws, "still here")) == ["echo: still here"]
+    return str(conversation)
 
 
-def test_with_redis_down_survivors_are_still_answered(fake_rasa_url: str, tmp_path: Path) -> None:
+def test_with_redis_down_survivors_are_still_answered_and_delete_chat_does_not_claim_success(
+    fake_rasa_url: str, tmp_path: Path
+) -> None:
     log = tmp_path / "gateway.log"
     process = start_gateway(
         fake_rasa_url,
@@ -36,7 +41,11 @@ def test_with_redis_down_survivors_are_still_answered(fake_rasa_url: str, tmp_pa
         HAVEN_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
     )
     try:
-        asyncio.run(_conversation_with_a_page_change(process.base_url))  # type: ignore[attr-defined]
+        base_url = process.base_url  # type: ignore[attr-defined]
+        conversation = asyncio.run(_conversation_with_a_page_change(base_url))
+        deleted = requests.post(f"{base_url}/chat/delete", data=json.dumps({"conversation": conversation}), timeout=10)
+        assert deleted.status_code == 503, "replies kept in Redis may still be there: never say deleted"
+        assert deleted.json() == {"deleted": False, "text": NOT_DELETED}
     finally:
         stop_gateway(process, log)
     assert "Redis can't be reached (ConnectionError): a reply for a survivor who left is kept in this gateway" in (
