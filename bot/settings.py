@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 DATABASE_URL_VARIABLE = "HAVEN_DATABASE_URL"
+LEGACY_SQLITE_VARIABLE = "HAVEN_TRACKER_DB"
+"""Before HAVEN_DATABASE_URL: the tracker store's SQLite file. Still honoured when the URL is not set."""
 DEFAULT_DATABASE_URL = "sqlite:///var/haven.db"
 DEFAULT_REDIS_PREFIX = "haven:"
 
@@ -29,7 +31,9 @@ DEFAULT_DATABASE = absolute_database_url(DEFAULT_DATABASE_URL)
 def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     """The one database for everything (conversations, gateway state, directory): HAVEN_DATABASE_URL."""
     env = os.environ if env is None else env
-    return absolute_database_url(env.get(DATABASE_URL_VARIABLE, "").strip() or DEFAULT_DATABASE_URL)
+    legacy = env.get(LEGACY_SQLITE_VARIABLE, "").strip()
+    fallback = f"sqlite:///{legacy}" if legacy else DEFAULT_DATABASE_URL
+    return absolute_database_url(env.get(DATABASE_URL_VARIABLE, "").strip() or fallback)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
