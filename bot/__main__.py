@@ -1,4 +1,8 @@
-"""`python -m bot`: run the gateway on HAVEN_GATEWAY_HOST:HAVEN_GATEWAY_PORT (default 127.0.0.1:8080)."""
+"""`python -m bot`: run the gateway on HAVEN_GATEWAY_HOST:HAVEN_GATEWAY_PORT (default 127.0.0.1:8080).
+
+SANIC_WORKERS (default 1) worker processes share the port. Several workers are several gateways: their
+sockets reach each other only through Redis, so more than one needs HAVEN_REDIS_URL.
+"""
 
 import logging
 import os
@@ -15,12 +19,20 @@ logger = logging.getLogger(__name__)
 def main() -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    if settings.workers > 1 and not settings.redis_url:
+        logger.error(
+            "SANIC_WORKERS=%d needs HAVEN_REDIS_URL: without Redis each worker would only hear its own sockets "
+            "(a staff member and a survivor on different workers would not reach each other). "
+            "Set HAVEN_REDIS_URL, or run one worker.",
+            settings.workers,
+        )
+        return 2
     default_redactor()  # loaded before serving, so no survivor's turn waits for it
     log_redaction.install()
-    settings = Settings.from_env()
     app = create_app(settings)
     try:
-        app.run(host=settings.host, port=settings.port, access_log=False, workers=1, motd=False)
+        app.run(host=settings.host, port=settings.port, access_log=False, workers=settings.workers, motd=False)
     except OSError as error:
         logger.error(
             "The gateway can't listen on %s:%d (%s). Is Haven already running?",

@@ -17,15 +17,15 @@ from sanic.response import HTTPResponse, empty, html, json
 from sqlalchemy.exc import SQLAlchemyError
 from websockets.exceptions import ConnectionClosed
 
-from bot.bus import MemoryBus
+from bot.bus import BusUnavailableError, bus_from_settings
 from bot.chat.limits import KeyedRateLimit
-from bot.chat.outbox import Outbox
+from bot.chat.outbox import outbox_from_settings
 from bot.chat.protocol import CONVERSATION_ID
 from bot.chat.socket import SurvivorSocket, origin_allowed
 from bot.directory import migrate
-from bot.directory.db import default_engine
+from bot.directory.db import make_engine
 from bot.handoff.service import HandoffService
-from bot.privacy.erasure import ConversationEraser, tracker_store_url
+from bot.privacy.erasure import ConversationEraser
 from bot.rasa_client import RasaClient
 from bot.security import headers_for
 from bot.settings import Settings
@@ -72,27 +72,34 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.config.FALLBACK_ERROR_FORMAT = "text"
     app.ctx.settings = settings
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
-    app.ctx.outbox = Outbox()
-    app.ctx.eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
+    app.ctx.eraser = ConversationEraser(settings.database_url)
     app.ctx.new_conversations = KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
     app.ctx.staff_logins = KeyedRateLimit(settings.staff_login_failures, settings.staff_login_window_s)
-    app.ctx.bus = MemoryBus()
-    app.ctx.handoff = HandoffService(default_engine(), app.ctx.rasa, app.ctx.bus)
     app.blueprint(staff)
 
     @app.before_server_start
-    async def open_rasa_client(app: Sanic, _: Any) -> None:
+    async def open_connections(app: Sanic, _: Any) -> None:
+        """Per worker process: Redis connections can't be shared across a fork. The queue, accounts and
+        audit tables exist before anyone can ask for a person (idempotent)."""
         await app.ctx.rasa.start()
-
-    @app.before_server_start
-    async def handoff_tables(app: Sanic, _: Any) -> None:
-        """The queue, accounts and audit tables exist before anyone can ask for a person (idempotent)."""
-        migrate.upgrade(app.ctx.handoff.engine)
-        quick_replies.ensure_defaults(app.ctx.handoff.engine)
+        app.ctx.bus = bus_from_settings(settings)
+        app.ctx.outbox = outbox_from_settings(settings)
+        app.ctx.handoff = HandoffService(make_engine(settings.database_url), app.ctx.rasa, app.ctx.bus)
+        try:
+            migrate.upgrade(app.ctx.handoff.engine)
+            quick_replies.ensure_defaults(app.ctx.handoff.engine)
+        except SQLAlchemyError as error:
+            logger.error(
+                "The database can't be reached (%s): live chat with staff and deleting chats fail until it is "
+                "back; survivors are still answered by the assistant.",
+                type(error).__name__,
+            )
 
     @app.after_server_stop
-    async def close_rasa_client(app: Sanic, _: Any) -> None:
+    async def close_connections(app: Sanic, _: Any) -> None:
         await app.ctx.rasa.close()
+        await app.ctx.bus.close()
+        await app.ctx.outbox.close()
 
     @app.on_response
     async def add_security_headers(request: Request, response: HTTPResponse) -> None:
@@ -115,13 +122,17 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
     app.static("/widget", str(STATIC_DIR), name="widget")
 
     async def erase(conversation: str) -> None:
-        """Deletes the conversation now, and again once any turn still in Rasa has been stored; a staff
-        member holding it is told first."""
-        app.ctx.outbox.take(conversation)  # replies kept for the survivor's return go too
-        await app.ctx.handoff.survivor_left(conversation, "erased")
+        """Tells a staff member holding the conversation, deletes it now, and again once any turn still in
+        Rasa has been stored; then the replies kept for the survivor's return (the database first: a Redis
+        outage must not keep it)."""
+        try:
+            await app.ctx.handoff.survivor_left(conversation, "erased")
+        except BusUnavailableError:
+            logger.error("Could not tell the staff member holding an erased conversation: the bus is down.")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, app.ctx.eraser.erase, conversation)
         loop.call_later(settings.rasa_timeout_s, loop.run_in_executor, None, app.ctx.eraser.erase, conversation)
+        await app.ctx.outbox.drop(conversation)
 
     @app.post("/chat/exit")
     async def quick_exit(request: Request) -> HTTPResponse:
@@ -129,7 +140,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
         so the answer says nothing about whether a conversation existed."""
         conversation = _conversation_in(request.body)
         if settings.erase_on_exit and conversation:
-            await erase(conversation)
+            try:
+                await erase(conversation)
+            except (SQLAlchemyError, BusUnavailableError) as error:
+                logger.error("Could not erase a conversation on quick exit (%s).", type(error).__name__)
         return empty()
 
     @app.post("/chat/delete")
@@ -145,8 +159,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "haven_gateway")
             return json({"deleted": False, "text": NOT_DELETED}, status=400, headers=cors)
         try:
             await erase(conversation)
-        except SQLAlchemyError as error:
-            logger.error("Could not delete a conversation: the database failed (%s).", type(error).__name__)
+        except (SQLAlchemyError, BusUnavailableError) as error:
+            logger.error("Could not delete a conversation: %s.", type(error).__name__)
             return json({"deleted": False, "text": NOT_DELETED}, status=503, headers=cors)
         return json({"deleted": True}, headers=cors)
 

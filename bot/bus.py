@@ -13,6 +13,8 @@ import json
 import logging
 from typing import Any, Dict, List, Optional, Protocol, Set
 
+from bot.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 Message = Dict[str, Any]
@@ -35,7 +37,13 @@ QUEUE_CHANNEL = "queue"
 
 
 class SubscriptionClosedError(Exception):
-    """The subscription was closed, or fell too far behind and was dropped."""
+    """The subscription was closed, or fell too far behind and was dropped (or its Redis connection went)."""
+
+
+class BusUnavailableError(Exception):
+    """The bus between gateway instances (Redis) can't be reached. Only live staff events depend on it:
+    staff-facing code turns this into a clear message; the survivor's conversation with the assistant
+    carries on without it."""
 
 
 class Subscription(Protocol):
@@ -56,6 +64,9 @@ class Bus(Protocol):
 
     async def subscribe(self, *channels: str) -> Subscription:
         """A subscription that receives everything published to `channels` from now on."""
+
+    def subscriber_count(self, channel: Optional[str] = None) -> int:
+        """How many subscriptions in this process listen (to `channel`, or at all): shows nothing leaks."""
 
     async def close(self) -> None:
         """Releases connections; subscriptions end."""
@@ -135,3 +146,13 @@ class MemoryBus:
     async def close(self) -> None:
         for subscription in {sub for subs in self._subscribers.values() for sub in subs}:
             await subscription.close()
+
+
+def bus_from_settings(settings: Settings) -> Bus:
+    """Redis pub/sub when HAVEN_REDIS_URL is set (several gateway instances or workers), else in-process.
+    Nothing connects until the bus is first used, so a gateway starts (and answers survivors) with Redis down."""
+    if settings.redis_url:
+        from bot.redis_bus import RedisBus  # it builds on this module
+
+        return RedisBus(settings.redis_url, settings.redis_prefix)
+    return MemoryBus()

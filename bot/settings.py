@@ -2,9 +2,38 @@
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
+DATABASE_URL_VARIABLE = "HAVEN_DATABASE_URL"
+LEGACY_SQLITE_VARIABLE = "HAVEN_TRACKER_DB"
+"""Before HAVEN_DATABASE_URL: the tracker store's SQLite file. Still honoured when the URL is not set."""
+DEFAULT_DATABASE_URL = "sqlite:///var/haven.db"
+DEFAULT_REDIS_PREFIX = "haven:"
+
+
+def absolute_database_url(url: str) -> str:
+    """`url` with a relative SQLite path made absolute against the repo root, so every process
+    (gateway, Rasa, actions, purge) opens the same file whatever its working directory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
+        parsed = parsed.set(database=str(ROOT / parsed.database))
+    return parsed.render_as_string(hide_password=False)
+
+
+DEFAULT_DATABASE = absolute_database_url(DEFAULT_DATABASE_URL)
+
+
+def database_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """The one database for everything (conversations, gateway state, directory): HAVEN_DATABASE_URL."""
+    env = os.environ if env is None else env
+    legacy = env.get(LEGACY_SQLITE_VARIABLE, "").strip()
+    fallback = f"sqlite:///{legacy}" if legacy else DEFAULT_DATABASE_URL
+    return absolute_database_url(env.get(DATABASE_URL_VARIABLE, "").strip() or fallback)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -37,8 +66,13 @@ class Settings:
     retention_days: float = 30.0
     rate_conversations: int = 30
     rate_conversations_seconds: float = 600.0
-    tracker_dialect: str = "sqlite"
-    tracker_db: str = "var/haven.db"
+    database_url: str = DEFAULT_DATABASE
+    redis_url: Optional[str] = None
+    """Set (HAVEN_REDIS_URL): scale-out. The gateways share a Redis bus and outbox; Rasa a Redis lock store."""
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
+    """Put before every Redis key and channel, so several deployments (or test runs) can share one Redis."""
+    workers: int = 1
+    """Gateway worker processes (SANIC_WORKERS); more than one needs Redis."""
     rasa_token: str = ""
     """Rasa's HTTP API token (HAVEN_RASA_TOKEN; scripts/run exports it): handoff appends events with it."""
     staff_idle_minutes: float = 30.0
@@ -67,8 +101,10 @@ class Settings:
             retention_days=_float(env, "HAVEN_RETENTION_DAYS", cls.retention_days),
             rate_conversations=_int(env, "HAVEN_RATE_CONVERSATIONS", cls.rate_conversations),
             rate_conversations_seconds=_float(env, "HAVEN_RATE_CONVERSATIONS_SECONDS", cls.rate_conversations_seconds),
-            tracker_dialect=env.get("HAVEN_TRACKER_DIALECT", cls.tracker_dialect),
-            tracker_db=env.get("HAVEN_TRACKER_DB", cls.tracker_db),
+            database_url=database_url(env),
+            redis_url=env.get("HAVEN_REDIS_URL", "").strip() or None,
+            redis_prefix=env.get("HAVEN_REDIS_PREFIX", "").strip() or DEFAULT_REDIS_PREFIX,
+            workers=_int(env, "SANIC_WORKERS", cls.workers),
             rasa_token=env.get("HAVEN_RASA_TOKEN", ""),
             staff_idle_minutes=_float(env, "HAVEN_STAFF_IDLE_MINUTES", cls.staff_idle_minutes),
             staff_login_failures=_int(env, "HAVEN_STAFF_LOGIN_FAILURES", cls.staff_login_failures),

@@ -4,6 +4,7 @@ import asyncio
 import os
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
@@ -16,6 +17,32 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "haven.tar.gz"
+REDIS_URL = os.environ.get("HAVEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def needs_server(reason: str) -> None:
+    """A test that needs a real server which isn't there: it fails in CI, where it must run, else skips."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs it: {reason}")
+    pytest.skip(f"{reason} (these tests always run in CI)")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis (HAVEN_TEST_REDIS_URL, default 127.0.0.1:6379 db 0)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        needs_server(f"Redis is not reachable at {REDIS_URL} ({type(error).__name__})")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key and channel prefix of this test's own, so tests (and other runs) sharing Redis never meet."""
+    return f"haven-test-{uuid.uuid4().hex[:12]}:"
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,6 @@ def start_gateway(rasa_url: str, port: int, log: Path, **settings: str) -> "subp
         "HAVEN_GATEWAY_PORT": str(port),
         "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RATE_CONVERSATIONS": "100000",
-        "HAVEN_TRACKER_DB": str(log.with_suffix(".db")),
         "HAVEN_DATABASE_URL": f"sqlite:///{log.with_suffix('.db')}",
         **settings,
     }

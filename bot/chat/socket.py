@@ -97,7 +97,7 @@ class SurvivorSocket:
         """Sends an assistant message, or keeps it for the survivor's return if they have gone."""
         await self._send(text)
         if self.gone and self.conversation is not None:
-            self.outbox.keep(self.conversation, text)
+            await self.outbox.keep(self.conversation, text)
             logger.info("Kept a reply for a survivor who left mid-answer.")
 
     async def _handle(self, parsed: Any) -> bool:
@@ -116,7 +116,7 @@ class SurvivorSocket:
         elif frame_.type == "resume":
             self.conversation = frame_.conversation
             await self._send(frame("resumed", conversation=self.conversation))
-            for kept in self.outbox.take(self.conversation):
+            for kept in await self.outbox.take(self.conversation):
                 await self._deliver(kept)
             await self._rejoin_handoff()
         elif frame_.type == "cancel_handoff":

@@ -1,35 +1,23 @@
-"""Where the directory lives: the project's one database, from `HAVEN_DATABASE_URL`.
+"""Where the directory lives: the project's one database, `HAVEN_DATABASE_URL` (bot/settings.py).
 
-The default is the SQLite file Rasa's tracker store uses (`var/haven.db`, relative to the repo), so a
+The default is the SQLite file Rasa's tracker store uses too (`var/haven.db`, relative to the repo), so a
 fresh clone needs no set-up; PostgreSQL works the same way with a `postgresql://` URL.
 """
 
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 
+from bot.settings import database_url
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
-DATABASE_URL_VARIABLE = "HAVEN_DATABASE_URL"
-DEFAULT_DATABASE_URL = "sqlite:///var/haven.db"
 SQLITE_BUSY_TIMEOUT_S = 10
 """Rasa writes conversations to the same SQLite file: wait for its lock rather than fail."""
-
-
-def database_url(env: Optional[Mapping[str, str]] = None) -> str:
-    """The database URL, with a relative SQLite path made absolute against the repo root."""
-    env = os.environ if env is None else env
-    url = make_url(env.get(DATABASE_URL_VARIABLE, "").strip() or DEFAULT_DATABASE_URL)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_absolute():
-        url = url.set(database=str(ROOT / url.database))
-    return str(url)
 
 
 def _enforce_foreign_keys(dbapi_connection: object, _: object) -> None:

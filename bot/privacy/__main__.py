@@ -12,7 +12,7 @@ import sys
 import time
 from typing import List, Optional
 
-from bot.privacy.erasure import ConversationEraser, tracker_store_url
+from bot.privacy.erasure import ConversationEraser
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     erase.add_argument("conversation")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    eraser = ConversationEraser(tracker_store_url(settings.tracker_dialect, settings.tracker_db))
+    eraser = ConversationEraser(settings.database_url)
     if args.command == "erase":
         print(f"Deleted {eraser.erase(args.conversation)} rows.")
         return 0

@@ -1,14 +1,14 @@
 """Erasing conversations: one on request (delete this chat, quick exit), or all past retention (purge).
 
 Rasa open source has no deletion API, so Haven deletes the rows itself, from the same database Rasa
-uses (the same settings as endpoints.yml). Every table that holds conversation data is listed once in
-CONVERSATION_TABLES (Rasa's events, the handoff queue and staff notes), and both erasure and the
+uses (HAVEN_DATABASE_URL, which endpoints.yml gives Rasa too). Every table that holds conversation data is
+listed once in CONVERSATION_TABLES (Rasa's events, the handoff queue and staff notes), and both erasure and the
 retention purge cover them. The audit log is not in it: it keeps who did what and when, never text.
 """
 
 import logging
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple, Union
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
@@ -35,18 +35,6 @@ CONVERSATION_TABLES: Tuple[ConversationTable, ...] = (EVENTS, HANDOFFS, HANDOFF_
 BATCH = 500
 
 
-def tracker_store_url(
-    dialect: str,
-    db: str,
-    host: Optional[str] = None,
-    port: Optional[int] = None,
-    username: Optional[str] = None,
-    password: Optional[str] = None,
-) -> URL:
-    """The SQLAlchemy URL of the tracker store that endpoints.yml gives Rasa."""
-    return URL.create(drivername=dialect, database=db, host=host, port=port, username=username, password=password)
-
-
 def _existing(connection: Connection) -> List[ConversationTable]:
     """The conversation tables created so far (none before Rasa's first start). A database that can't be
     reached raises: "nothing to delete" must never be said when nothing could be checked."""
@@ -67,7 +55,7 @@ def _delete(connection: Connection, conversations: Sequence[str]) -> int:
 class ConversationEraser:
     """Deletes conversations from every table in CONVERSATION_TABLES."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: Union[str, URL]) -> None:
         self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)
 
     def erase(self, conversation: str) -> int:

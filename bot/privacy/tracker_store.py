@@ -1,7 +1,9 @@
 """Rasa's SQL tracker store, redacting every event before it is written.
 
-Configured in endpoints.yml as `type: bot.privacy.tracker_store.RedactingSQLTrackerStore` (Rasa loads a
-custom store by module path and passes endpoints.yml's keys through). During a turn Rasa keeps the
+Configured in endpoints.yml as `type: bot.privacy.tracker_store.RedactingSQLTrackerStore` with
+`url: ${HAVEN_DATABASE_URL}` (Rasa loads a custom store by module path, passes `url` as `host` and the
+other keys through; a `host` that is a whole SQLAlchemy URL is used as it is). So Rasa, the gateway,
+the directory and the purge all use the one database setting. During a turn Rasa keeps the
 tracker in memory with the survivor's own words, so the assistant understands them; what reaches the
 database has personal data replaced by labels (`bot.privacy.redaction`). No event broker is used: one
 would receive the unredacted events.
@@ -19,11 +21,12 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.privacy import log_redaction
 from bot.privacy.redaction import default_redactor, redact
+from bot.settings import absolute_database_url
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +85,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         query: Optional[Dict] = None,
         **kwargs: Dict[Text, Any],
     ) -> None:
+        if host and "://" in host:  # HAVEN_DATABASE_URL: a relative SQLite path is the repo's, as everywhere
+            host = absolute_database_url(host)
+            dialect = make_url(host).get_backend_name()
         super().__init__(
             domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs
         )

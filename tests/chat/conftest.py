@@ -8,6 +8,7 @@ as Rasa does. Its HTTP API (token FAKE_RASA_TOKEN) records appended events and a
 """
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -118,13 +119,41 @@ class FakeRasa:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
 
 
+def ws_url(gateway: str) -> str:
+    """The survivor socket's address on a gateway (http://host:port)."""
+    return gateway.replace("http://", "ws://") + "/chat/socket"
+
+
+async def frames_until(ws: Any, kind: str, limit: int = 20, wait_s: float = 15) -> List[Dict[str, Any]]:
+    """Frames received up to and including the first of type `kind`."""
+    frames: List[Dict[str, Any]] = []
+    while len(frames) < limit:
+        frames.append(json.loads(await asyncio.wait_for(ws.recv(), wait_s)))
+        if frames[-1]["type"] == kind:
+            return frames
+    raise AssertionError(f"no {kind} frame in {frames}")
+
+
+async def say(ws: Any, text: str, wait_s: float = 15) -> List[Dict[str, Any]]:
+    """Sends a message; the frames that answer it, up to the end of typing."""
+    await ws.send(json.dumps({"type": "message", "text": text}))
+    frames = await frames_until(ws, "typing", wait_s=wait_s)
+    while not (frames[-1]["type"] == "typing" and frames[-1]["on"] is False):
+        frames.append(json.loads(await asyncio.wait_for(ws.recv(), wait_s)))
+    return frames
+
+
+def bot_texts(frames: List[Dict[str, Any]]) -> List[str]:
+    return [frame["text"] for frame in frames if frame["type"] == "bot"]
+
+
 @pytest.fixture(scope="session")
 def fake_rasa_url() -> str:
     return FakeRasa().url
 
 
 def start_gateway(rasa_url: str, log: Path, **settings: str) -> "subprocess.Popen[bytes]":
-    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_TRACKER_DB=...). Its database
+    """A gateway process; `settings` override HAVEN_* variables (e.g. HAVEN_DATABASE_URL=...). Its database
     (conversations, handoff, staff) is a fresh SQLite file beside the log unless a test gives one."""
     port = free_port()
     database = log.parent / "haven.db"
@@ -133,7 +162,6 @@ def start_gateway(rasa_url: str, log: Path, **settings: str) -> "subprocess.Pope
         "HAVEN_GATEWAY_PORT": str(port),
         "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RASA_TOKEN": FAKE_RASA_TOKEN,
-        "HAVEN_TRACKER_DB": str(database),
         "HAVEN_DATABASE_URL": f"sqlite:///{database}",
         "HAVEN_RATE_MESSAGES": "8",
         "HAVEN_RATE_SECONDS": "10",

@@ -14,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from websockets.legacy.client import connect
 
 from bot.app import NOT_DELETED
+from bot.bench import free_port
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from tests.chat.conftest import SLOW_S, start_gateway, stop_gateway
 
@@ -25,7 +26,8 @@ def gateway_and_store(
     work = tmp_path_factory.mktemp("delete")
     store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(work / "haven.db"))
     log = work / "gateway.log"
-    process = start_gateway(fake_rasa_url, log, HAVEN_TRACKER_DB=str(work / "haven.db"), HAVEN_ERASE_ON_EXIT="false")
+    database = f"sqlite:///{work / 'haven.db'}"
+    process = start_gateway(fake_rasa_url, log, HAVEN_DATABASE_URL=database, HAVEN_ERASE_ON_EXIT="false")
     yield process.base_url, store  # type: ignore[attr-defined]
     stop_gateway(process, log)
 
@@ -107,8 +109,8 @@ async def test_replies_kept_for_a_survivors_return_are_deleted_with_the_chat(gat
 
 def test_a_database_that_fails_gets_a_kind_answer_not_a_crash(fake_rasa_url: str, tmp_path: Path) -> None:
     log = tmp_path / "gateway.log"
-    unreachable = str(tmp_path / "no-such-dir" / "haven.db")
-    process = start_gateway(fake_rasa_url, log, HAVEN_TRACKER_DB=unreachable)
+    unreachable = f"postgresql://haven@127.0.0.1:{free_port()}/haven"  # nothing listens there
+    process = start_gateway(fake_rasa_url, log, HAVEN_DATABASE_URL=unreachable)
     try:
         answer = requests.post(
             f"{process.base_url}/chat/delete",  # type: ignore[attr-defined]

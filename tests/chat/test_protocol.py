@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.chat.outbox import Outbox
+from bot.chat.outbox import MemoryOutbox
 from bot.chat.protocol import KIND_ERRORS, ClientFrame, ProtocolError, bot_frame, error_frame, parse_frame
 from bot.chat.socket import SurvivorSocket
 from bot.rasa_client import BotMessage
@@ -126,7 +126,7 @@ class _Rasa:
 @given(frames=st.lists(st.binary(max_size=100) | st.text(max_size=100) | FRAMES.map(json.dumps), max_size=6))
 def test_the_socket_answers_any_sequence_of_frames_with_clean_frames(frames: List[Union[bytes, str]]) -> None:
     ws = _Socket(frames)
-    survivor = SurvivorSocket(ws, _Rasa(), Settings(), Outbox())  # type: ignore[arg-type]
+    survivor = SurvivorSocket(ws, _Rasa(), Settings(), MemoryOutbox())  # type: ignore[arg-type]
     asyncio.new_event_loop().run_until_complete(survivor.serve())
     for sent in ws.sent:
         answer = json.loads(sent)

@@ -4,57 +4,32 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Union
+from typing import List, Union
 
 import pytest
 from websockets.legacy.client import connect
 
 from bot.chat.fallback import emergency_wording
 from bot.chat.protocol import KIND_ERRORS
-from tests.chat.conftest import SLOW_S, start_gateway, stop_gateway
+from tests.chat.conftest import SLOW_S, bot_texts, frames_until, say, start_gateway, stop_gateway, ws_url
 
 HELPLINE = "0808 2000 247"
 
 
-def _ws_url(gateway: str) -> str:
-    return gateway.replace("http://", "ws://") + "/chat/socket"
-
-
-async def _frames_until(ws: Any, kind: str, limit: int = 20) -> List[Dict[str, Any]]:
-    frames: List[Dict[str, Any]] = []
-    while len(frames) < limit:
-        frames.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
-        if frames[-1]["type"] == kind:
-            return frames
-    raise AssertionError(f"no {kind} frame in {frames}")
-
-
-async def _say(ws: Any, text: str) -> List[Dict[str, Any]]:
-    await ws.send(json.dumps({"type": "message", "text": text}))
-    frames = await _frames_until(ws, "typing")
-    while not (frames[-1]["type"] == "typing" and frames[-1]["on"] is False):
-        frames.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
-    return frames
-
-
-def _bot_texts(frames: List[Dict[str, Any]]) -> List[str]:
-    return [frame["text"] for frame in frames if frame["type"] == "bot"]
-
-
 async def test_a_conversation_starts_with_an_unguessable_id_and_replies_come_in_order(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         await ws.send(json.dumps({"type": "start"}))
         started = json.loads(await ws.recv())
         assert started["type"] == "started" and len(started["conversation"]) == 32
         int(started["conversation"], 16)
-        frames = await _say(ws, "first")
+        frames = await say(ws, "first")
         assert [frame["type"] for frame in frames] == ["typing", "bot", "typing"]
         assert frames[1] == {"type": "bot", "text": "echo: first", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
-        assert _bot_texts(await _say(ws, "second")) == ["echo: second"]
+        assert bot_texts(await say(ws, "second")) == ["echo: second"]
 
 
 async def test_resume_keeps_the_conversation_and_a_bad_id_starts_a_new_one(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         await ws.send(json.dumps({"type": "resume", "conversation": "ab" * 16}))
         assert json.loads(await ws.recv()) == {"type": "resumed", "conversation": "ab" * 16}
         await ws.send(json.dumps({"type": "resume", "conversation": "'; DROP TABLE events;--"}))
@@ -63,7 +38,7 @@ async def test_resume_keeps_the_conversation_and_a_bad_id_starts_a_new_one(gatew
 
 
 async def test_bad_input_gets_a_kind_error_and_the_conversation_goes_on(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         bad: List[Union[str, bytes]] = [
             "not json",
             b"\x00\xff\xfe",
@@ -77,63 +52,63 @@ async def test_bad_input_gets_a_kind_error_and_the_conversation_goes_on(gateway:
             assert error == {"type": "error", "code": "bad_message", "text": KIND_ERRORS["bad_message"]}
         await ws.send(json.dumps({"type": "message", "text": "x" * 2001}))
         assert json.loads(await ws.recv())["code"] == "too_long"
-        assert _bot_texts(await _say(ws, "<script>alert(1)</script>")) == ["echo: <script>alert(1)</script>"]
+        assert bot_texts(await say(ws, "<script>alert(1)</script>")) == ["echo: <script>alert(1)</script>"]
 
 
 async def test_too_many_messages_get_a_kind_error_not_silence(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         for number in range(8):
-            await _say(ws, f"message {number}")
+            await say(ws, f"message {number}")
         await ws.send(json.dumps({"type": "message", "text": "one too many"}))
         assert json.loads(await ws.recv())["code"] == "too_fast"
 
 
 async def test_slow_rasa_gets_the_fallback_within_3_seconds_then_the_late_reply(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         sent = time.monotonic()
         await ws.send(json.dumps({"type": "message", "text": "slow question"}))
-        frames = await _frames_until(ws, "bot")
+        frames = await frames_until(ws, "bot")
         assert time.monotonic() - sent < 3.5
         assert HELPLINE in frames[-1]["text"] and "999" in frames[-1]["text"]
-        late = await _frames_until(ws, "bot")
+        late = await frames_until(ws, "bot")
         assert late[-1]["text"] == "echo: slow question"
         assert time.monotonic() - sent >= SLOW_S
 
 
 async def test_broken_or_silent_rasa_still_gets_the_helpline(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         for text in ("broken please", "silent please"):
-            texts = _bot_texts(await _say(ws, text))
+            texts = bot_texts(await say(ws, text))
             assert len(texts) == 1 and HELPLINE in texts[0]
 
 
 async def test_danger_when_rasa_fails_gets_the_fixed_emergency_wording_first(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
-        texts = _bot_texts(await _say(ws, "broken and hes outside with a knife"))
+    async with connect(ws_url(gateway)) as ws:
+        texts = bot_texts(await say(ws, "broken and hes outside with a knife"))
         assert texts[0] == emergency_wording()
         assert HELPLINE in texts[1]
 
 
 async def test_end_closes_the_conversation(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         await ws.send(json.dumps({"type": "end"}))
         assert json.loads(await ws.recv()) == {"type": "ended"}
 
 
 async def test_a_socket_from_another_site_is_refused(gateway: str) -> None:
-    async with connect(_ws_url(gateway), origin="https://evil.example") as ws:  # type: ignore[arg-type]
+    async with connect(ws_url(gateway), origin="https://evil.example") as ws:  # type: ignore[arg-type]
         await ws.wait_closed()
         assert ws.close_code == 1008
 
 
 async def test_a_reply_that_arrives_after_the_survivor_left_is_delivered_on_resume(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         await ws.send(json.dumps({"type": "start"}))
         conversation = json.loads(await ws.recv())["conversation"]
         await ws.send(json.dumps({"type": "message", "text": "slow reply while i change page"}))
         assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
     await asyncio.sleep(SLOW_S + 1)
-    async with connect(_ws_url(gateway)) as ws:
+    async with connect(ws_url(gateway)) as ws:
         await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
         assert json.loads(await ws.recv())["type"] == "resumed"
         kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
@@ -147,7 +122,7 @@ async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_he
     log = tmp_path / "gateway.log"
     process = start_gateway(fake_rasa_url, log, HAVEN_RATE_CONVERSATIONS="2", HAVEN_RATE_CONVERSATIONS_SECONDS="600")
     try:
-        async with connect(_ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
+        async with connect(ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
             for _ in range(2):
                 await ws.send(json.dumps({"type": "start"}))
                 assert json.loads(await ws.recv())["type"] == "started"
@@ -155,33 +130,33 @@ async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_he
             refused = json.loads(await ws.recv())
             assert refused["code"] == "too_many_chats" and HELPLINE in refused["text"] and "999" in refused["text"]
             assert 590 <= refused["retry_after"] <= 600
-        async with connect(_ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
+        async with connect(ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
             await ws.send(json.dumps({"type": "message", "text": "hello"}))
             first = json.loads(await ws.recv())
             assert first.get("code") == "too_many_chats", first
             await ws.send(json.dumps({"type": "resume", "conversation": "ab" * 16}))
             assert json.loads(await ws.recv())["type"] == "resumed", "an existing chat carries on"
-            assert _bot_texts(await _say(ws, "still here")) == ["echo: still here"]
+            assert bot_texts(await say(ws, "still here")) == ["echo: still here"]
     finally:
         stop_gateway(process, log)
 
 
 async def test_a_socket_only_ever_receives_its_own_conversations_replies(gateway: str) -> None:
-    async with connect(_ws_url(gateway)) as first:
+    async with connect(ws_url(gateway)) as first:
         await first.send(json.dumps({"type": "start"}))
         mine = json.loads(await first.recv())["conversation"]
         await first.send(json.dumps({"type": "message", "text": "slow and private"}))
         assert json.loads(await first.recv())["type"] == "typing"
     await asyncio.sleep(SLOW_S + 1)
-    async with connect(_ws_url(gateway)) as other:
+    async with connect(ws_url(gateway)) as other:
         await other.send(json.dumps({"type": "start"}))
         assert json.loads(await other.recv())["conversation"] != mine
-        assert _bot_texts(await _say(other, "hello")) == ["echo: hello"]
+        assert bot_texts(await say(other, "hello")) == ["echo: hello"]
         await other.send(json.dumps({"type": "resume", "conversation": "0" * 32}))
         assert json.loads(await other.recv())["type"] == "resumed"
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(other.recv(), 1.5)
-    async with connect(_ws_url(gateway)) as back:
+    async with connect(ws_url(gateway)) as back:
         await back.send(json.dumps({"type": "resume", "conversation": mine}))
         assert json.loads(await back.recv())["type"] == "resumed"
         kept = [json.loads(await asyncio.wait_for(back.recv(), 5)) for _ in range(2)]

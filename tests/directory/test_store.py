@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.directory import migrate, store
-from bot.directory.db import database_url, make_engine
+from bot.directory.db import make_engine
+from bot.settings import database_url
 from tests.directory.conftest import TODAY, entry, saved
 
 

@@ -114,7 +114,6 @@ def stack(trained_model: Path, neutral_site: str, tmp_path_factory: pytest.TempP
         "HAVEN_GATEWAY_PORT": str(gateway_port),
         "HAVEN_EXIT_URL": neutral_site,
         "HAVEN_RASA_TOKEN": token,
-        "HAVEN_TRACKER_DB": str(work / "haven.db"),
         "HAVEN_DATABASE_URL": f"sqlite:///{work / 'haven.db'}",
         "HAVEN_MODEL": str(trained_model),
     }

@@ -14,7 +14,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.privacy.erasure import ConversationEraser, tracker_store_url
+from bot.privacy.erasure import ConversationEraser
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 
 DAY = 86_400.0
@@ -78,7 +78,7 @@ async def test_a_conversation_still_going_is_kept_whatever_its_start(sqlite_stor
 
 
 def test_erasing_or_purging_before_anything_was_stored_is_harmless(tmp_path: Path) -> None:
-    eraser = ConversationEraser(tracker_store_url("sqlite", str(tmp_path / "empty.db")))
+    eraser = ConversationEraser(f"sqlite:///{tmp_path / 'empty.db'}")
     assert eraser.erase("a" * 32) == 0
     assert eraser.purge(time.time()) == (0, 0)
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(db: Path, *args: str) -> "subprocess.CompletedProcess[str]":
-    env = {**os.environ, "HAVEN_TRACKER_DIALECT": "sqlite", "HAVEN_TRACKER_DB": str(db), "HAVEN_RETENTION_DAYS": "30"}
+    env = {**os.environ, "HAVEN_DATABASE_URL": f"sqlite:///{db}", "HAVEN_RETENTION_DAYS": "30"}
     return subprocess.run(
         [sys.executable, "-m", "bot.privacy", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

@@ -26,6 +26,7 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
         ("my number is +44 (0)20 7946 0018", "[phone number]", "7946"),
         ("text 0044-7700-900-456", "[phone number]", "900"),
         ("email me jane.doe+safe@example.co.uk", "[email]", "jane.doe"),
+        ("write to a0@a--0.com please", "[email]", "a0@"),
         ("we live at SE15 4QT", "SE15 [postcode]", "4QT"),
         ("postcode b11aa", "B1 [postcode]", "1AA"),
         ("I'm at 12 Acacia Road with the kids", "[address]", "Acacia"),

@@ -109,15 +109,33 @@ async def test_postgresql_connections_cut_between_turns_lose_nothing(pg_store: R
     assert len(rows) == 8
 
 
-def test_endpoints_yml_gives_rasa_the_redacting_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rasa silently falls back to an in-memory store if the module path is wrong: check it loads ours."""
+@pytest.mark.parametrize("endpoints_file", ["endpoints.yml", "endpoints-scaleout.yml"])
+def test_both_endpoints_files_give_rasa_the_redacting_store_on_haven_database_url(
+    endpoints_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa silently falls back to an in-memory store if the module path is wrong: check it loads ours,
+    on the one database the gateway and the purge use too."""
     from rasa.core.tracker_store import create_tracker_store
     from rasa.core.utils import read_endpoints_from_path
 
-    monkeypatch.setenv("HAVEN_TRACKER_DIALECT", "sqlite")
-    monkeypatch.setenv("HAVEN_TRACKER_DB", str(tmp_path / "haven.db"))
+    monkeypatch.setenv("HAVEN_DATABASE_URL", f"sqlite:///{tmp_path / 'haven.db'}")
+    monkeypatch.setenv("HAVEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("HAVEN_REDIS_PREFIX", "haven:")
     monkeypatch.setenv("HAVEN_ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook")
     monkeypatch.setenv("HAVEN_ACTIONS_SECRET", "a-secret")
-    endpoints = read_endpoints_from_path(Path(__file__).resolve().parents[2] / "endpoints.yml")
-    assert isinstance(create_tracker_store(endpoints.tracker_store), RedactingSQLTrackerStore)
+    endpoints = read_endpoints_from_path(Path(__file__).resolve().parents[2] / endpoints_file)
+    store = create_tracker_store(endpoints.tracker_store)
+    assert isinstance(store, RedactingSQLTrackerStore)
+    assert store.engine.url.database == str(tmp_path / "haven.db")
     assert endpoints.action.headers == {"X-Haven-Action-Secret": "a-secret"}, "Rasa must send the actions secret"
+
+
+def test_a_relative_sqlite_url_is_the_repos_file_whatever_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = RedactingSQLTrackerStore(Domain.empty(), host="sqlite:///var/haven-relative-test.db")
+    store.engine.dispose()
+    assert store.engine.url.database == str(Path(__file__).resolve().parents[2] / "var" / "haven-relative-test.db")
+    assert not (tmp_path / "var").exists()
+    (Path(__file__).resolve().parents[2] / "var" / "haven-relative-test.db").unlink()

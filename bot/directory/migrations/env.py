@@ -10,10 +10,11 @@ from typing import Optional
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.directory.db import database_url, make_engine
+from bot.directory.db import make_engine
 from bot.directory.migrate import VERSION_TABLE, include_name
 from bot.directory.models import metadata
 from bot.handoff.models import metadata as handoff_metadata
+from bot.settings import database_url
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,53 @@
+"""Scale-out with Redis down: survivors are still answered, and a reply kept while they changed page
+still reaches them (on this instance); the gateway's log says clearly what is degraded."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import requests
+from websockets.legacy.client import connect
+
+from bot.app import NOT_DELETED
+from bot.bench import free_port
+from tests.chat.conftest import SLOW_S, bot_texts, say, start_gateway, stop_gateway, ws_url
+
+
+async def _conversation_with_a_page_change(gateway: str) -> str:
+    async with connect(ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "start"}))
+        conversation = json.loads(await ws.recv())["conversation"]
+        assert bot_texts(await say(ws, "hello")) == ["echo: hello"]
+        await ws.send(json.dumps({"type": "message", "text": "slow reply while i change page"}))
+        assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
+    await asyncio.sleep(SLOW_S + 1)
+    async with connect(ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
+        assert json.loads(await ws.recv())["type"] == "resumed"
+        kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+        assert kept[1]["text"] == "echo: slow reply while i change page"
+        assert bot_texts(await say(ws, "still here")) == ["echo: still here"]
+    return str(conversation)
+
+
+def test_with_redis_down_survivors_are_still_answered_and_delete_chat_does_not_claim_success(
+    fake_rasa_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "gateway.log"
+    process = start_gateway(
+        fake_rasa_url,
+        log,
+        HAVEN_DATABASE_URL=f"sqlite:///{tmp_path / 'haven.db'}",
+        HAVEN_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+    )
+    try:
+        base_url = process.base_url  # type: ignore[attr-defined]
+        conversation = asyncio.run(_conversation_with_a_page_change(base_url))
+        deleted = requests.post(f"{base_url}/chat/delete", data=json.dumps({"conversation": conversation}), timeout=10)
+        assert deleted.status_code == 503, "replies kept in Redis may still be there: never say deleted"
+        assert deleted.json() == {"deleted": False, "text": NOT_DELETED}
+    finally:
+        stop_gateway(process, log)
+    assert "Redis can't be reached (ConnectionError): a reply for a survivor who left is kept in this gateway" in (
+        log.read_text()
+    )
