@@ -40,3 +40,11 @@ def unavailable_messages(survivor_text: str) -> List[str]:
     if is_danger(survivor_text):
         return [emergency_wording(), helpline_line()]
     return ["Sorry, I can't answer right now. " + helpline_line()]
+
+
+def live_chat_down_text() -> str:
+    """For a survivor in a live chat with staff when the gateways can't reach each other (Redis down)."""
+    return (
+        "Sorry, the live chat with the support team isn't working just now, so a support worker can't join. "
+        "You're back with the automated assistant. " + helpline_line()
+    )

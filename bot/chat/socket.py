@@ -11,6 +11,7 @@ the emergency wording at once.
 """
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from typing import Any, List, Optional, Tuple
@@ -18,8 +19,8 @@ from typing import Any, List, Optional, Tuple
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
-from bot.bus import Message, Subscription, SubscriptionClosedError, conversation_channel
-from bot.chat.fallback import emergency_wording, unavailable_messages
+from bot.bus import BusUnavailableError, Message, Subscription, SubscriptionClosedError, conversation_channel
+from bot.chat.fallback import emergency_wording, live_chat_down_text, unavailable_messages
 from bot.chat.limits import KeyedRateLimit, RateLimit
 from bot.chat.outbox import Outbox
 from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame
@@ -101,6 +102,25 @@ class SurvivorSocket:
             logger.info("Kept a reply for a survivor who left mid-answer.")
 
     async def _handle(self, parsed: Any) -> bool:
+        """One frame; with the bus down (scale-out, Redis unreachable), the live chat with staff can't work,
+        so the survivor is told kindly and given the helpline, and the assistant carries on."""
+        try:
+            return await self._dispatch(parsed)
+        except BusUnavailableError:
+            logger.error("A survivor's live chat with staff failed: the bus is unavailable.")
+            await self._back_to_the_assistant()
+            return True
+
+    async def _back_to_the_assistant(self) -> None:
+        """Without the bus no support worker can reach this survivor: say so, give the helpline, and let the
+        assistant answer again rather than leave them waiting for a person who can't come."""
+        if self.in_handoff and self.handoff is not None and self.conversation is not None:
+            self.in_handoff = False
+            await self.handoff.abandon(self.conversation)
+            await self._send(frame("handoff", state="cancelled"))
+        await self._deliver(bot_frame(live_chat_down_text()))
+
+    async def _dispatch(self, parsed: Any) -> bool:
         if isinstance(parsed, ProtocolError):
             await self._send(error_frame(parsed.code))
             if parsed.code == "bad_conversation":
@@ -162,7 +182,8 @@ class SurvivorSocket:
 
     async def _stop_listening(self) -> None:
         if self.in_handoff and self.handoff is not None and self.conversation is not None:
-            await self.handoff.survivor_event(self.conversation, {"event": "away"})
+            with contextlib.suppress(BusUnavailableError):  # already logged by the bus; the survivor has gone
+                await self.handoff.survivor_event(self.conversation, {"event": "away"})
         if self._listener is not None:
             self._listener.cancel()
         if self._subscription is not None:
@@ -232,8 +253,8 @@ class SurvivorSocket:
         await self._send(frame("received"))
         if danger:
             await self._deliver(bot_frame(emergency_wording()))
-        await self.handoff.survivor_message(conversation, text, danger)
         self._logging = asyncio.ensure_future(self._log_in_tracker(self._logging, conversation, text))
+        await self.handoff.survivor_message(conversation, text, danger)
 
     async def _log_in_tracker(self, previous: Optional["asyncio.Future[None]"], conversation: str, text: str) -> None:
         """Into the tracker in the order sent, without holding up the chat if Rasa is slow."""

@@ -150,6 +150,12 @@ class HandoffService:
         await self.bus.publish(conversation_channel(conversation), {"event": state})
         await self.queue_changed()
 
+    async def abandon(self, conversation: str) -> None:
+        """The bus is down, so no support worker could reach this survivor: the queue entry goes (in the
+        database only) and the assistant answers again. No false promise of a person."""
+        if await self.db(queue.cancel, conversation) is not None:
+            await self._append_resume(conversation)
+
     async def _append_resume(self, conversation: str) -> None:
         try:
             await self.rasa.append_events(conversation, RESUME)

@@ -15,6 +15,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, json
 
+from bot.bus import BusUnavailableError
 from bot.chat.limits import KeyedRateLimit
 from bot.handoff import audit, notes, queue
 from bot.handoff.models import PRESENCE, ROLES
@@ -45,10 +46,13 @@ REFUSALS: Dict[str, str] = {
     "not_found": "There's nothing here.",
     "not_delivered": "That didn't reach the survivor: the assistant's server can't be reached just now. "
     "Please try again in a moment.",
+    "live_unavailable": "Live chat isn't working just now: this server can't reach Redis, which passes messages "
+    "between the gateways. Survivors are still answered by the assistant and told to call the helpline. "
+    "Reload in a minute; if it goes on, tell your IT contact.",
 }
 STATUS = {"signed_out": 401, "forbidden": 403, "csrf": 403, "bad_login": 401, "too_many_logins": 429, "taken": 409,
           "gone": 409, "not_yours": 409, "no_colleague": 409, "bad_request": 400, "not_found": 404,
-          "not_delivered": 503}
+          "not_delivered": 503, "live_unavailable": 503}
 
 staff = Blueprint("staff", url_prefix="/staff")
 staff.static("/static", str(STAFF_DIR / "static"), name="static")
@@ -57,6 +61,13 @@ Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 def refuse(reason: str) -> HTTPResponse:
     return json({"error": reason, "text": REFUSALS[reason]}, status=STATUS[reason])
+
+
+@staff.exception(BusUnavailableError)
+async def bus_unavailable(request: Request, error: BusUnavailableError) -> HTTPResponse:
+    """Redis down in scale-out: the change is in the database, but the live update couldn't go out."""
+    logger.error("A console request could not reach the bus (%s).", error)
+    return refuse("live_unavailable")
 
 
 def _service(request: Request) -> HandoffService:

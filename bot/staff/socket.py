@@ -14,7 +14,7 @@ from typing import Any, Dict, Optional
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
-from bot.bus import QUEUE_CHANNEL, Message, Subscription, SubscriptionClosedError, staff_channel
+from bot.bus import QUEUE_CHANNEL, BusUnavailableError, Message, Subscription, SubscriptionClosedError, staff_channel
 from bot.handoff.service import HandoffRefusedError, HandoffService
 from bot.rasa_client import RasaUnavailableError
 from bot.staff import accounts, sessions
@@ -45,14 +45,17 @@ class StaffSocket:
         return self.session.account.id
 
     async def serve(self) -> None:
+        """Handles frames until sign-out or disconnect; with the bus down, says so clearly and closes."""
         await self.service.db(accounts.seen, self.account_id)
-        await self._listen(QUEUE_CHANNEL, QUEUE_CHANNEL)
-        await self._queue_changed()
         try:
+            await self._listen(QUEUE_CHANNEL, QUEUE_CHANNEL)
+            await self._queue_changed()
             while True:
                 raw = await self.ws.recv()
                 if raw is None or not await self._handle(raw):
                     return
+        except BusUnavailableError:
+            await self._live_unavailable()
         finally:
             for task in self._listening.values():
                 task.cancel()
@@ -75,12 +78,17 @@ class StaffSocket:
         while True:
             try:
                 event = await subscription.get()
-            except SubscriptionClosedError:
+            except SubscriptionClosedError:  # not closed by this socket (it cancels this task first): the bus lost it
+                await self._live_unavailable()
                 return
             if key == QUEUE_CHANNEL:
                 await self._queue_changed()
             else:
                 await self._survivor_event(key, event)
+
+    async def _live_unavailable(self) -> None:
+        logger.error("A staff console lost its live updates: the bus is unavailable.")
+        await self.send(type="error", code="live_unavailable", text=REFUSALS["live_unavailable"])
 
     async def _survivor_event(self, conversation: str, event: Message) -> None:
         await self.send(type="survivor", conversation=conversation, **event)
@@ -120,6 +128,8 @@ class StaffSocket:
             logger.error("A staff message could not be added to the conversation (%s).", error)
             await self.send(type="error", code="not_delivered", conversation=conversation,
                             text=REFUSALS["not_delivered"])
+        except BusUnavailableError:
+            await self._live_unavailable()
         return True
 
     async def _act(self, kind: Any, conversation: str, frame: Dict[str, Any]) -> None:

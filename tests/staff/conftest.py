@@ -4,6 +4,7 @@ Accounts are made straight in the gateway's database, as `python -m bot.staff cr
 console's admin page do; the tests then only use the console's HTTP API and sockets, like a browser.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator
@@ -41,13 +42,21 @@ class Console:
         return session.request(method, f"{self.url}/staff/api/{path}", timeout=15, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def console(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:  # noqa: F811
-    work: Path = tmp_path_factory.mktemp("console")
+@contextmanager
+def running_console(rasa_url: str, work: Path, **settings: str) -> Iterator[Console]:
+    """A gateway (with `settings` as HAVEN_* overrides) and its database with ACCOUNTS in it."""
     log = work / "gateway.log"
-    process = start_gateway(fake_rasa_url, log, HAVEN_STAFF_LOGIN_FAILURES="1000")
+    process = start_gateway(rasa_url, log, HAVEN_STAFF_LOGIN_FAILURES="1000", **settings)
     engine = make_engine(f"sqlite:///{work / 'haven.db'}")
     ids = {name: accounts.create(engine, name, shown, role, PASSWORD).id for name, (shown, role) in ACCOUNTS.items()}
-    yield Console(process.base_url, engine, ids)  # type: ignore[attr-defined]
-    stop_gateway(process, log)
-    engine.dispose()
+    try:
+        yield Console(process.base_url, engine, ids)  # type: ignore[attr-defined]
+    finally:
+        stop_gateway(process, log)
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def console(fake_rasa_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:  # noqa: F811
+    with running_console(fake_rasa_url, tmp_path_factory.mktemp("console")) as started:
+        yield started
