@@ -20,6 +20,8 @@ REPLY_TIMEOUT_S = 40.0
 """Longer than the gateway's HAVEN_RASA_TIMEOUT_S (30 s): a reply later than that counts as lost."""
 MAX_FRAME_BYTES = 2**20
 REST_WEBHOOK = "/webhooks/rest/webhook"
+FALLBACK_AFTER_S = 3.0
+"""The gateway's HAVEN_FALLBACK_AFTER_S default: its own fallback never comes sooner."""
 
 
 @dataclass
@@ -31,7 +33,8 @@ class Turn:
     first_reply_seconds: Optional[float] = None
     answers: List[str] = field(default_factory=list)
     fallbacks: int = 0
-    """Replies that were the gateway's own never-silent fallback rather than the assistant's."""
+    """Replies that were the gateway's own never-silent fallback rather than the assistant's. For a danger
+    message the fallback is the assistant's own emergency wording, so only its timing tells them apart."""
     error: Optional[str] = None
     """An `error` frame's code (too_fast, ...), "timeout", or an HTTP failure."""
 
@@ -43,8 +46,9 @@ class Turn:
 class WidgetClient:
     """One survivor's socket to the gateway: `async with WidgetClient(url) as widget: await widget.say(...)`."""
 
-    def __init__(self, gateway_url: str) -> None:
+    def __init__(self, gateway_url: str, fallback_after_s: float = FALLBACK_AFTER_S) -> None:
         self.url = gateway_url.replace("http://", "ws://", 1) + "/chat/socket"
+        self.fallback_after_s = fallback_after_s
         self.conversation: Optional[str] = None
         self._ws: Optional[WebSocketClientProtocol] = None
 
@@ -81,9 +85,10 @@ class WidgetClient:
             while True:
                 data = await self._frame()
                 if data["type"] == "bot":
+                    elapsed = time.monotonic() - sent_at
                     if turn.first_reply_seconds is None:
-                        turn.first_reply_seconds = time.monotonic() - sent_at
-                    if data["text"] in fallback:
+                        turn.first_reply_seconds = elapsed
+                    if data["text"] in fallback and elapsed >= self.fallback_after_s:
                         turn.fallbacks += 1
                     else:
                         turn.answers.append(data["text"])
