@@ -49,7 +49,8 @@ STACK_ENV = {
 WARM_UP_TURNS = 6
 """Sent first and not measured: TensorFlow traces its graphs on the first predictions."""
 MIN_GAIN = 0.05
-"""Saturation: a doubling of concurrency that adds less than 5% throughput over the best so far."""
+PATIENCE = 2
+"""Saturation: two doublings of concurrency in a row that add less than 5% throughput over the best so far."""
 TARGET_P95_MS_AT_20 = 250.0
 TARGET_MESSAGES_PER_S = 40.0
 TARGET_RSS_MB = 1200.0
@@ -121,11 +122,13 @@ def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def saturated(throughputs: Sequence[float], min_gain: float = MIN_GAIN) -> bool:
-    """True when the last step added less than `min_gain` over the best throughput before it."""
-    if len(throughputs) < 2:
+def saturated(throughputs: Sequence[float], min_gain: float = MIN_GAIN, patience: int = PATIENCE) -> bool:
+    """True when the last `patience` steps each added less than `min_gain` over the best before them
+    (on a shared machine one step can dip by chance, so one flat step is not enough)."""
+    if len(throughputs) <= patience:
         return False
-    return throughputs[-1] < max(throughputs[:-1]) * (1 + min_gain)
+    best_before = max(throughputs[:-patience])
+    return all(value < best_before * (1 + min_gain) for value in throughputs[-patience:])
 
 
 def concurrency_steps(max_concurrency: int) -> List[int]:
