@@ -7,12 +7,14 @@ file, so it never disturbs a running `make run` or another stack.
 
 import logging
 import os
+import re
 import secrets
 import signal
 import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -26,6 +28,19 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 240
 RASA_SERVER_MARK = "--enable-api"
 """Only the `rasa run` server's command line has it (the action server's is `rasa run actions`)."""
+RASA_LOG_TIME = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) INFO +"
+MODEL_LOADING = re.compile(RASA_LOG_TIME + r"rasa\.core\.processor +- Loading model", re.MULTILINE)
+SERVER_UP = re.compile(RASA_LOG_TIME + r"root +- Rasa server is up and running", re.MULTILINE)
+
+
+def model_load_seconds(log: str) -> Optional[float]:
+    """How long the Rasa server took from starting to load its model to serving, from its log lines
+    (whole seconds), or None if the log doesn't show both."""
+    loading, up = MODEL_LOADING.search(log), SERVER_UP.search(log)
+    if loading is None or up is None:
+        return None
+    started, ready = (datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S") for match in (loading, up))
+    return (ready - started).total_seconds()
 
 
 class StackError(RuntimeError):

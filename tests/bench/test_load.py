@@ -112,7 +112,7 @@ def test_the_table_has_every_level_both_targets_and_the_gateway_overhead() -> No
 
 def test_targets_say_which_are_met() -> None:
     paced = [level(GATEWAY, 20, [300.0] * 50), level(RASA, 20, [100.0] * 50)]
-    report = "\n".join(targets(paced, saturation(), rss_peak_mb=1100.0))
+    report = "\n".join(targets(paced, saturation(), rss_peak_mb=1100.0, model_load=80.0))
     assert "p95 at 20 conversations (gateway)" in report and "300 ms" in report
     lines = {line.split("  ")[1].strip(): line for line in report.splitlines()}
     assert lines["p95 at 20 conversations (gateway)"].endswith("NOT met")
@@ -120,6 +120,7 @@ def test_targets_say_which_are_met() -> None:
         "Rasa server peak RSS under load"
     ]
     assert "15.0 msg/s" in lines["sustained throughput (gateway, x2)"]
+    assert "80 s" in lines["Rasa model load (server log)"] and lines["Rasa model load (server log)"].endswith("NOT met")
 
 
 def test_results_json_has_percentiles_but_not_raw_latencies() -> None:
