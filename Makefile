@@ -66,13 +66,16 @@ eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/fal
 SOAK_CONVERSATIONS ?= 200
 SOAK_SECONDS ?= 120
 
-bench: $(SPACY_PIPELINE)  ## Print performance figures: directory look-ups, redaction, staff messages, soak
+bench: $(SPACY_PIPELINE) bench-load  ## Print performance figures: load on the real stack, directory look-ups, redaction, staff messages, soak
 	$(PY) -m bot.directory.bench
 	$(PY) -m bot.bench.redaction
 	$(PY) -m bot.bench.handoff
 	$(PY) -m bot.bench.soak --conversations $(SOAK_CONVERSATIONS) --seconds $(SOAK_SECONDS)
 
+bench-load: $(MODEL)  ## Load the real stack: 1/20/100 paced conversations and saturation, gateway vs Rasa (HAVEN_BENCH_*)
+	$(PY) -m bot.bench.load
+
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
 	rm -rf models var/spacy var/results .rasa
 
-.PHONY: help install nlp train run shell test eval clean browser bench
+.PHONY: help install nlp train run shell test eval clean browser bench bench-load

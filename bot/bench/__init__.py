@@ -2,6 +2,7 @@
 
 import math
 import socket
+from pathlib import Path
 from typing import Sequence
 
 
@@ -18,3 +19,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

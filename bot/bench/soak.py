@@ -20,18 +20,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import List, Optional
 
 import aiohttp
 from aiohttp import web
-from websockets.legacy.client import connect
 
-from bot.bench import free_port, percentile
-from bot.chat.fallback import unavailable_messages
+from bot.bench import free_port, percentile, rss_mb
+from bot.bench.client import Turn, WidgetClient
 
 ROOT = Path(__file__).resolve().parents[2]
-REPLY_TIMEOUT_S = 40.0
-"""Longer than the gateway's HAVEN_RASA_TIMEOUT_S (30 s): a reply later than that counts as lost."""
 
 
 @dataclass
@@ -47,14 +44,6 @@ class Figures:
     server_errors: int = 0
     failures: List[str] = field(default_factory=list)
     latencies: List[float] = field(default_factory=list)
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def stand_in_rasa(port: int, delay_s: float) -> web.AppRunner:
@@ -100,31 +89,22 @@ async def wait_healthy(session: aiohttp.ClientSession, base: str, timeout_s: flo
     raise SystemExit(f"The gateway did not start within {timeout_s:.0f} s.")
 
 
-async def _replies_to(ws: Any, expected: str, figures: Figures, sent_at: float, echo: bool) -> None:
-    """Reads frames until the assistant stops typing. With the stand-in Rasa, the echo of `expected` must
-    come, and only it (anything else is reordered or lost); with a real Rasa, at least one real answer."""
-    gateway_fallback = set(unavailable_messages(expected))
-    answers: List[str] = []
-    first = True
-    while True:
-        data = json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
-        if data["type"] == "bot":
-            if first:
-                figures.latencies.append(time.monotonic() - sent_at)
-                first = False
-            if data["text"] in gateway_fallback:
-                figures.fallbacks += 1
-            else:
-                answers.append(data["text"])
-        elif data["type"] == "typing" and data["on"] is False:
-            break
-        elif data["type"] == "error":
-            figures.failures.append(data["code"])
-            return
+def count(turn: Turn, expected: str, echo: bool, figures: Figures) -> None:
+    """With the stand-in Rasa, the echo of `expected` must come, and only it (anything else is reordered
+    or lost); with a real Rasa, at least one real answer."""
+    figures.fallbacks += turn.fallbacks
+    if turn.first_reply_seconds is not None:
+        figures.latencies.append(turn.first_reply_seconds)
+    if turn.error == "timeout":
+        figures.lost += 1
+        return
+    if turn.error is not None:
+        figures.failures.append(turn.error)
+        return
     expected_echo = f"echo: {expected}"
-    if (echo and answers == [expected_echo]) or (not echo and answers):
+    if (echo and turn.answers == [expected_echo]) or (not echo and turn.answers):
         figures.answered += 1
-    elif expected_echo in answers:
+    elif expected_echo in turn.answers:
         figures.reordered += 1
     else:
         figures.lost += 1
@@ -135,21 +115,15 @@ async def survivor(
 ) -> None:
     """One survivor's conversation until the deadline, then "Delete chat"."""
     await asyncio.sleep(random.uniform(0, min(10.0, pace * 2)))  # people don't all arrive at once
-    async with connect(base.replace("http://", "ws://") + "/chat/socket", max_size=2**20) as ws:
-        await ws.send(json.dumps({"type": "start"}))
-        conversation = json.loads(await ws.recv())["conversation"]
+    async with WidgetClient(base) as widget:
+        conversation = await widget.start()
         figures.conversations += 1
         turn = 0
         while time.monotonic() < deadline:
             turn += 1
             text = f"survivor {number} message {turn}: is this chat private? 😀"
-            sent_at = time.monotonic()
-            await ws.send(json.dumps({"type": "message", "text": text}))
             figures.sent += 1
-            try:
-                await _replies_to(ws, text, figures, sent_at, echo)
-            except asyncio.TimeoutError:
-                figures.lost += 1
+            count(await widget.say(text), text, echo, figures)
             await asyncio.sleep(random.uniform(0.5, 1.5) * pace)
     async with session.post(f"{base}/chat/delete", data=json.dumps({"conversation": conversation})) as response:
         if response.status >= 500:

@@ -10,8 +10,11 @@ The public helpline numbers in data/facts/helplines.csv are not personal data an
 so a transcript still shows which number the assistant gave.
 """
 
+import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List
@@ -49,6 +52,8 @@ LABELS: Dict[str, str] = {
 POSTCODE = re.compile(found.POSTCODE_PATTERN, re.IGNORECASE)
 MIGHT_HOLD_PERSONAL_DATA = re.compile(r"[\d@.]")
 """Every recognizer needs a digit, an @ or a dot, so text without one is returned at once (most messages)."""
+CLEAN_TEXTS_REMEMBERED = 4096
+"""How many texts found to hold nothing personal are remembered (as digests) so they aren't analysed again."""
 URL_SITE = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:www\d{0,3}\.)?(?P<site>[^/?#\s]+)(?P<rest>.*)$", re.IGNORECASE)
 
 
@@ -80,6 +85,43 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+class CleanTexts:
+    """Digests of texts Presidio found nothing personal in, most recently seen kept.
+
+    The assistant's own messages carry the helpline numbers, so every one of them went through Presidio's
+    phone recognizer before it was stored: a fifth of the Rasa server's CPU under load. They repeat, so
+    the verdict is remembered. Only a 128-bit digest is kept, never the text, and only for a text with
+    nothing to redact: a text with personal data is analysed every time."""
+
+    def __init__(self, size: int = CLEAN_TEXTS_REMEMBERED) -> None:
+        self.size = size
+        self._digests: "OrderedDict[bytes, None]" = OrderedDict()
+        self._lock = threading.Lock()  # log records are redacted on any thread
+
+    @staticmethod
+    def digest(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+    def __contains__(self, text: str) -> bool:
+        key = self.digest(text)
+        with self._lock:
+            if key not in self._digests:
+                return False
+            self._digests.move_to_end(key)
+            return True
+
+    def add(self, text: str) -> None:
+        key = self.digest(text)
+        with self._lock:
+            self._digests[key] = None
+            self._digests.move_to_end(key)
+            while len(self._digests) > self.size:
+                self._digests.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+
 class Redactor:
     """Presidio's analyzer and anonymizer, set up once per process (loading takes about a second)."""
 
@@ -101,14 +143,16 @@ class Redactor:
             "DEFAULT": OperatorConfig("replace", {"new_value": "[personal data]"}),
         }
         self.public_numbers: FrozenSet[str] = frozenset(_digits(line.number) for line in helplines().values())
+        self.clean = CleanTexts()
         self.redact(WARM_UP)
 
     def redact(self, text: str) -> str:
         """`text` with every piece of personal data replaced by a label."""
-        if not MIGHT_HOLD_PERSONAL_DATA.search(text):
+        if not MIGHT_HOLD_PERSONAL_DATA.search(text) or text in self.clean:
             return text
         results = [result for result in self._analyze(text) if not self._is_public_number(text, result)]
         if not results:
+            self.clean.add(text)
             return text
         anonymized = self.anonymizer.anonymize(
             text=text,

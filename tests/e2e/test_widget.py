@@ -11,8 +11,8 @@ from typing import Any, Iterator
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from bot.bench.stack import Stack
 from tests.conftest import record_dialogs
-from tests.e2e.conftest import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"

@@ -6,7 +6,7 @@ postcodes in messy surrounding text (emoji, other scripts, hostile text) and che
 
 import re
 import socket
-from typing import Any
+from typing import Any, List
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.nlp.danger import is_danger
 from bot.privacy.recognizers import OFFLINE_TLDS
-from bot.privacy.redaction import Redactor, default_redactor, keep_district, keep_site, redact
+from bot.privacy.redaction import CleanTexts, Redactor, default_redactor, keep_district, keep_site, redact
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -168,3 +168,40 @@ def test_a_generated_postcode_keeps_only_its_district(before: str, postcode: str
     inward = postcode[-3:]
     assert inward.lower() not in redacted.lower()
     assert f"{postcode.split()[0][: len(postcode.replace(' ', '')) - 3]} [postcode]" in redacted
+
+
+def counting_analysis(monkeypatch: Any) -> List[str]:
+    """The texts the default redactor sends to Presidio from now on."""
+    redactor = default_redactor()
+    analysed: List[str] = []
+    analyze = redactor._analyze
+
+    def spy(text: str) -> Any:
+        analysed.append(text)
+        return analyze(text)
+
+    monkeypatch.setattr(redactor, "_analyze", spy)
+    return analysed
+
+
+def test_the_assistants_repeated_words_are_analysed_once(monkeypatch: Any) -> None:
+    redactor, analysed = default_redactor(), counting_analysis(monkeypatch)
+    answer = "You can call the National Domestic Abuse Helpline any time on 0808 2000 247 (reply 7309)."
+    assert [redactor.redact(answer) for _ in range(3)] == [answer] * 3
+    assert analysed == [answer]
+
+
+def test_text_with_personal_data_is_analysed_and_redacted_every_time(monkeypatch: Any) -> None:
+    redactor, analysed = default_redactor(), counting_analysis(monkeypatch)
+    message = "ring me on 07700 900987 tonight"
+    assert [redactor.redact(message) for _ in range(2)] == ["ring me on [phone number] tonight"] * 2
+    assert len(analysed) == 2 and message not in redactor.clean
+
+
+def test_only_digests_of_clean_texts_are_remembered_and_only_the_most_recent() -> None:
+    clean = CleanTexts(size=2)
+    for text in ("first 1.", "second 2.", "third 3."):
+        clean.add(text)
+    assert "first 1." not in clean and "second 2." in clean and "third 3." in clean
+    assert len(clean) == 2
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in clean._digests)

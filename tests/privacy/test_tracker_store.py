@@ -5,6 +5,7 @@ including a restart of the database connections between two turns (nothing may b
 """
 
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List
@@ -67,6 +68,17 @@ async def _store_and_check(store: RedactingSQLTrackerStore, sender: str) -> None
 async def test_sqlite_rows_hold_no_personal_data(tmp_path: Path) -> None:
     store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
     await _store_and_check(store, uuid.uuid4().hex)
+
+
+async def test_a_sqlite_turn_is_committed_in_wal_mode_and_seen_by_other_processes(tmp_path: Path) -> None:
+    """The gateway's "Delete chat" and the retention purge open the same file on their own connections."""
+    database = tmp_path / "haven.db"
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database))
+    sender = uuid.uuid4().hex
+    await store.save(DialogueStateTracker.from_events(sender, _turn()))
+    with sqlite3.connect(database) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert other.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0] == 4
 
 
 def test_nested_values_and_metadata_are_redacted_and_other_fields_kept() -> None:
