@@ -184,14 +184,19 @@ class SurvivorSocket:
         missed = [message for message in stored[seen:] if message.sent_at not in self._staff_shown]
         for message in missed:
             await self._deliver(staff_frame(message.text, message.name, message.sent_at))
-            self._staff_shown.add(message.sent_at)
+            self._shown(message.sent_at)
         if missed:
             logger.info("Replayed %d staff message(s) sent while the survivor was between pages.", len(missed))
 
     def _note_staff_shown(self, sent: Dict[str, Any]) -> None:
         """A staff frame kept while the survivor was away and now delivered is seen: no replay of it."""
-        if sent.get("type") == "staff" and sent.get("sent_at") is not None:
-            self._staff_shown.add(sent["sent_at"])
+        if sent.get("type") == "staff":
+            self._shown(sent.get("sent_at"))
+
+    def _shown(self, sent_at: Any) -> None:
+        """Only a real mark counts: a message without one (sent before marks existed) is never skipped."""
+        if sent_at is not None:
+            self._staff_shown.add(sent_at)
 
     async def _enter_handoff(self, listen: bool = True) -> None:
         self.in_handoff = True

@@ -39,7 +39,7 @@ class StaffMessage:
 
     text: str
     name: str
-    sent_at: float
+    sent_at: Optional[float]
     """Its tracker timestamp, also on the live bus event: tells a replayed message from the same one live."""
 
 
@@ -53,7 +53,7 @@ def staff_metadata(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
 def staff_messages_in(events: List[Dict[str, Any]]) -> List[StaffMessage]:
     """The support workers' messages among a conversation's stored events, in order."""
     return [
-        StaffMessage(event["text"], str(staff.get("display_name", "")), float(event.get("timestamp") or 0))
+        StaffMessage(event["text"], str(staff.get("display_name", "")), event.get("timestamp"))
         for event in events
         if (staff := staff_metadata(event)) is not None and isinstance(event.get("text"), str)
     ]
