@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
 CLIENT_TYPES = ("start", "resume", "message", "end", "typing", "cancel_handoff")
+MAX_STAFF_SEEN = 100_000
+"""More staff messages than any one conversation holds: a larger `staff_seen` is not a count but garbage."""
 
 KIND_ERRORS: Dict[str, str] = {
     "too_long": "Sorry, that message is too long for me. Could you split it into shorter messages? "
@@ -38,6 +40,8 @@ class ClientFrame:
     text: str = ""
     conversation: str = ""
     on: bool = False
+    staff_seen: Optional[int] = None
+    """On `resume`: how many support worker messages the widget has shown (None: it didn't say, no replay)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,11 @@ def _decode(raw: Union[str, bytes], max_bytes: int) -> Optional[Dict[str, Any]]:
     except (ValueError, RecursionError):  # RecursionError: deeply nested arrays, e.g. "[[[[..."
         return None
     return data if isinstance(data, dict) else None
+
+
+def _is_count(value: Any) -> bool:
+    """A non-negative int within MAX_STAFF_SEEN (JSON `true` is a bool, not a count)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_STAFF_SEEN
 
 
 def parse_frame(raw: Union[str, bytes], max_bytes: int, max_chars: int) -> Union[ClientFrame, ProtocolError]:
@@ -76,7 +85,10 @@ def parse_frame(raw: Union[str, bytes], max_bytes: int, max_chars: int) -> Union
         conversation = data.get("conversation")
         if not isinstance(conversation, str) or not CONVERSATION_ID.match(conversation):
             return ProtocolError("bad_conversation")
-        return ClientFrame("resume", conversation=conversation)
+        staff_seen = data.get("staff_seen")
+        if staff_seen is not None and not _is_count(staff_seen):
+            return ProtocolError("bad_message")
+        return ClientFrame("resume", conversation=conversation, staff_seen=staff_seen)
     if kind == "typing":
         on = data.get("on")
         return ClientFrame("typing", on=on) if isinstance(on, bool) else ProtocolError("bad_message")
@@ -96,3 +108,8 @@ def error_frame(code: str, **fields: Any) -> str:
 def bot_frame(text: str, buttons: Optional[List[Dict[str, str]]] = None) -> str:
     """One assistant message."""
     return frame("bot", text=text, buttons=buttons or [])
+
+
+def staff_frame(text: str, name: str, sent_at: Any) -> str:
+    """One support worker message; `sent_at` (its tracker timestamp) tells the gateway it was shown already."""
+    return frame("staff", text=text, name=name, sent_at=sent_at)

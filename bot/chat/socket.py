@@ -12,9 +12,10 @@ the emergency wording at once.
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
@@ -23,7 +24,7 @@ from bot.bus import BusUnavailableError, Message, Subscription, SubscriptionClos
 from bot.chat.fallback import emergency_wording, live_chat_down_text, unavailable_messages
 from bot.chat.limits import KeyedRateLimit, RateLimit
 from bot.chat.outbox import Outbox
-from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame
+from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame, staff_frame
 from bot.handoff import queue
 from bot.handoff.service import HandoffService
 from bot.nlp.danger import is_danger
@@ -70,6 +71,8 @@ class SurvivorSocket:
         self._subscription: Optional[Subscription] = None
         self._listener: Optional["asyncio.Task[None]"] = None
         self._position = 0
+        self._staff_shown: Set[Any] = set()
+        """The `sent_at` of staff messages sent on this socket from the outbox or the replay: not again live."""
         self._logging: Optional["asyncio.Future[None]"] = None
 
     async def serve(self) -> None:
@@ -138,7 +141,8 @@ class SurvivorSocket:
             await self._send(frame("resumed", conversation=self.conversation))
             for kept in await self.outbox.take(self.conversation):
                 await self._deliver(kept)
-            await self._rejoin_handoff()
+                self._note_staff_shown(json.loads(kept))
+            await self._rejoin_handoff(frame_.staff_seen)
         elif frame_.type == "cancel_handoff":
             await self._leave_handoff("cancelled")
         elif frame_.type == "typing":
@@ -148,28 +152,64 @@ class SurvivorSocket:
             await self._message(frame_.text)
         return True
 
-    async def _rejoin_handoff(self) -> None:
-        """After a page change or a gateway restart: the database says whether a person is coming or here."""
+    async def _rejoin_handoff(self, staff_seen: Optional[int]) -> None:
+        """After a page change or a gateway restart: the database says whether a person is coming or here,
+        and the support worker's messages sent while the widget was away follow (see _replay_staff)."""
         if self.handoff is None or self.conversation is None:
             return
         current = await self.handoff.db(queue.open_handoff, self.conversation)
         if current is None:
             return
-        await self._enter_handoff()
+        await self._enter_handoff(listen=False)
         if current.state == queue.WAITING:
             place = await self.handoff.db(queue.position, self.conversation)
             await self._send_position(place or 1)
         else:
             staff = await self.handoff.db(accounts.get, current.staff_id or 0)
             await self._send(frame("handoff", state="joined", name=staff.display_name if staff else ""))
+        self._start_listening(staff_seen)
         await self.handoff.survivor_event(self.conversation, {"event": "back"})
 
-    async def _enter_handoff(self) -> None:
+    async def _replay_staff(self, seen: int) -> None:
+        """The staff messages beyond the `seen` the widget has shown, from the tracker (shared by every
+        gateway instance), less those just delivered from the outbox. Runs subscribed, before listening: a
+        message sent meanwhile waits in the subscription and is skipped there if the tracker already had
+        it, so each is shown once, in order."""
+        assert self.handoff is not None and self.conversation is not None
+        try:
+            stored = await self.handoff.staff_messages(self.conversation)
+        except RasaUnavailableError as error:
+            logger.warning("Could not replay staff messages on resume: Rasa unavailable (%s).", error)
+            return
+        missed = [message for message in stored[seen:] if message.sent_at not in self._staff_shown]
+        for message in missed:
+            await self._deliver(staff_frame(message.text, message.name, message.sent_at))
+            self._shown(message.sent_at)
+        if missed:
+            logger.info("Replayed %d staff message(s) sent while the survivor was between pages.", len(missed))
+
+    def _note_staff_shown(self, sent: Dict[str, Any]) -> None:
+        """A staff frame kept while the survivor was away and now delivered is seen: no replay of it."""
+        if sent.get("type") == "staff":
+            self._shown(sent.get("sent_at"))
+
+    def _shown(self, sent_at: Any) -> None:
+        """Only a real mark counts: a message without one (sent before marks existed) is never skipped."""
+        if sent_at is not None:
+            self._staff_shown.add(sent_at)
+
+    async def _enter_handoff(self, listen: bool = True) -> None:
         self.in_handoff = True
         self._position = 0
         if self._subscription is None and self.handoff is not None and self.conversation is not None:
             self._subscription = await self.handoff.bus.subscribe(conversation_channel(self.conversation))
-            self._listener = asyncio.ensure_future(self._listen(self._subscription))
+        if listen:
+            self._start_listening()
+
+    def _start_listening(self, staff_seen: Optional[int] = None) -> None:
+        """Relays the conversation's events from now on; first, with `staff_seen`, the staff messages missed."""
+        if self._listener is None and self._subscription is not None:
+            self._listener = asyncio.ensure_future(self._listen(self._subscription, staff_seen))
 
     async def _leave_handoff(self, reason: str) -> None:
         """The survivor cancelled or ended the chat: the staff member is told, the assistant resumes."""
@@ -189,8 +229,11 @@ class SurvivorSocket:
         if self._subscription is not None:
             await self._subscription.close()
 
-    async def _listen(self, subscription: Subscription) -> None:
-        """Relays the conversation's bus events (staff messages, queue place, joined/left) as frames."""
+    async def _listen(self, subscription: Subscription, staff_seen: Optional[int]) -> None:
+        """Relays the conversation's bus events (staff messages, queue place, joined/left) as frames. The
+        replay runs here, not in the frame loop, so a slow Rasa holds up none of the survivor's messages."""
+        if staff_seen is not None:
+            await self._replay_staff(staff_seen)
         while True:
             try:
                 event = await subscription.get()
@@ -205,7 +248,9 @@ class SurvivorSocket:
         elif kind == "joined":
             await self._send(frame("handoff", state="joined", name=str(event.get("name", ""))))
         elif kind == "staff":
-            await self._deliver(frame("staff", text=str(event.get("text", "")), name=str(event.get("name", ""))))
+            if event.get("sent_at") not in self._staff_shown:
+                await self._deliver(staff_frame(str(event.get("text", "")), str(event.get("name", "")),
+                                                event.get("sent_at")))
         elif kind == "staff_typing":
             await self._send(frame("staff_typing", on=bool(event.get("on"))))
         elif kind in ("handed_back", "ended"):

@@ -9,7 +9,9 @@ the staff member's display name and role (never their account name); handing bac
 import asyncio
 import functools
 import logging
-from typing import Any, Callable, Dict, Optional, TypeVar
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -29,6 +31,32 @@ HAND_BACK_INTENT = "greet"
 RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 """`resume`, then `action_listen` as after any turn: without it the next intent is predicted from the state
 the handoff action left (no rule matches, and the policies may ask for a person again)."""
+
+
+@dataclass(frozen=True)
+class StaffMessage:
+    """A support worker's message as the tracker stored it (text redacted like every stored event)."""
+
+    text: str
+    name: str
+    sent_at: Optional[float]
+    """Its tracker timestamp, also on the live bus event: tells a replayed message from the same one live."""
+
+
+def staff_metadata(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """Who sent a `bot` event, if a support worker did (the metadata staff_message stores)."""
+    metadata = event.get("metadata")
+    staff = metadata.get("staff") if event.get("event") == "bot" and isinstance(metadata, dict) else None
+    return staff if isinstance(staff, dict) else None
+
+
+def staff_messages_in(events: List[Dict[str, Any]]) -> List[StaffMessage]:
+    """The support workers' messages among a conversation's stored events, in order."""
+    return [
+        StaffMessage(event["text"], str(staff.get("display_name", "")), event.get("timestamp"))
+        for event in events
+        if (staff := staff_metadata(event)) is not None and isinstance(event.get("text"), str)
+    ]
 
 
 class HandoffRefusedError(Exception):
@@ -77,12 +105,20 @@ class HandoffService:
         return handoff
 
     async def staff_message(self, account: Account, conversation: str, text: str) -> None:
-        """Appends the message to the tracker (one transcript), then shows it to the survivor."""
+        """Appends the message to the tracker (one transcript, and what a survivor who was between pages
+        gets on resume), then shows it to the survivor."""
         await self.held(account, conversation)
         metadata = {"staff": {"display_name": account.display_name, "role": account.role}}
-        await self.rasa.append_events(conversation, [{"event": "bot", "text": text, "metadata": metadata}])
+        sent_at = time.time()
+        await self.rasa.append_events(
+            conversation, [{"event": "bot", "text": text, "metadata": metadata, "timestamp": sent_at}]
+        )
         await self.bus.publish(conversation_channel(conversation),
-                               {"event": "staff", "text": text, "name": account.display_name})
+                               {"event": "staff", "text": text, "name": account.display_name, "sent_at": sent_at})
+
+    async def staff_messages(self, conversation: str) -> List[StaffMessage]:
+        """The support workers' messages in `conversation` so far; raises RasaUnavailableError."""
+        return staff_messages_in(await self.rasa.transcript(conversation))
 
     async def staff_typing(self, account: Account, conversation: str, on: bool) -> None:
         await self.held(account, conversation)

@@ -19,7 +19,7 @@ from bot.bus import BusUnavailableError
 from bot.chat.limits import KeyedRateLimit
 from bot.handoff import audit, notes, queue
 from bot.handoff.models import PRESENCE, ROLES
-from bot.handoff.service import HandoffRefusedError, HandoffService
+from bot.handoff.service import HandoffRefusedError, HandoffService, staff_metadata
 from bot.rasa_client import RasaUnavailableError
 from bot.staff import accounts, quick_replies, sessions
 from bot.staff.accounts import Account, AccountError
@@ -244,7 +244,7 @@ def transcript_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     kind = event.get("event")
     if kind not in ("user", "bot") or not isinstance(event.get("text"), str):
         return None
-    staff_meta = (event.get("metadata") or {}).get("staff") if kind == "bot" else None
+    staff_meta = staff_metadata(event)
     who = "survivor" if kind == "user" else ("staff" if staff_meta else "assistant")
     line = {"from": who, "text": event["text"], "at": event.get("timestamp")}
     if staff_meta:

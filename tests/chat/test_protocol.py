@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.chat.outbox import MemoryOutbox
-from bot.chat.protocol import KIND_ERRORS, ClientFrame, ProtocolError, bot_frame, error_frame, parse_frame
+from bot.chat.protocol import (
+    KIND_ERRORS,
+    MAX_STAFF_SEEN,
+    ClientFrame,
+    ProtocolError,
+    bot_frame,
+    error_frame,
+    parse_frame,
+)
 from bot.chat.socket import SurvivorSocket
 from bot.rasa_client import BotMessage
 from bot.settings import Settings
@@ -42,11 +50,22 @@ def test_valid_frames() -> None:
         ({"type": "message", "text": "x" * (MAX_CHARS + 1)}, "too_long"),
         ({"type": "resume", "conversation": "../../etc/passwd"}, "bad_conversation"),
         ({"type": "resume", "conversation": "A" * 32}, "bad_conversation"),
+        ({"type": "resume", "conversation": "a" * 32, "staff_seen": "3"}, "bad_message"),
+        ({"type": "resume", "conversation": "a" * 32, "staff_seen": -1}, "bad_message"),
+        ({"type": "resume", "conversation": "a" * 32, "staff_seen": 2.5}, "bad_message"),
+        ({"type": "resume", "conversation": "a" * 32, "staff_seen": True}, "bad_message"),
+        ({"type": "resume", "conversation": "a" * 32, "staff_seen": MAX_STAFF_SEEN + 1}, "bad_message"),
         ("{" * 40_000, "bad_message"),
     ],
 )
 def test_bad_frames_get_a_code(raw: object, code: str) -> None:
     assert _parse(raw) == ProtocolError(code)
+
+
+@pytest.mark.parametrize("seen", [0, 3, MAX_STAFF_SEEN])
+def test_a_resume_says_how_many_staff_messages_the_widget_has_shown(seen: int) -> None:
+    parsed = _parse({"type": "resume", "conversation": "a" * 32, "staff_seen": seen})
+    assert parsed == ClientFrame("resume", conversation="a" * 32, staff_seen=seen)
 
 
 @pytest.mark.parametrize("char", ["é", "ع", "😀"])
@@ -75,7 +94,7 @@ JSON_VALUES = st.recursive(
 )
 FRAMES = st.fixed_dictionaries(
     {"type": st.sampled_from(["start", "resume", "message", "end", "", "MESSAGE"])},
-    optional={"text": JSON_VALUES, "conversation": JSON_VALUES},
+    optional={"text": JSON_VALUES, "conversation": JSON_VALUES, "staff_seen": JSON_VALUES},
 )
 GATEWAY_TYPES = {"started", "resumed", "typing", "bot", "error", "ended"}
 

@@ -1,6 +1,7 @@
 """A survivor reaches a person, in two real browsers against the real stack (gateway + Rasa + actions):
 the survivor's widget and a support worker's console. Asking → queue → take → chat both ways → hand
-back → the assistant answers again, and the tracker holds the one transcript."""
+back → the assistant answers again, and the tracker holds the one transcript. A staff message sent while
+the survivor's page is changing is shown when the chat comes back, once."""
 
 import os
 import subprocess
@@ -83,6 +84,18 @@ def test_a_survivor_reaches_a_person_and_comes_back_to_the_assistant(browser: An
     assert survivor.locator(".haven-msg--s b").count() == 0, "staff text is shown as text, never as HTML"
     assert survivor.locator(".haven-msg--s .haven-name").first.inner_text() == DISPLAY_NAME
 
+    # The survivor moves to another page just as Sam writes: the message is there when the chat comes back.
+    survivor.goto("about:blank")
+    reply.fill("Are you somewhere safe right now?")
+    reply.press("Enter")
+    staff.get_by_role("log", name="Transcript").get_by_text("Are you somewhere safe right now?").wait_for(
+        timeout=TIMEOUT_MS)
+    survivor.goto(stack.gateway_url)
+    _survivor_sees(survivor, "Are you somewhere safe right now?")
+    survivor.get_by_role("textbox", name="Your message").wait_for(timeout=TIMEOUT_MS)
+    staff_lines = survivor.locator(".haven-msg--s").all_inner_texts()
+    assert len(staff_lines) == 2 and "somewhere safe" in staff_lines[1], "each staff message once, in order"
+
     _survivor_says(survivor, "thank you, I'm scared he'll find out")
     staff.get_by_role("log", name="Transcript").get_by_text("I'm scared he'll find out").wait_for(timeout=TIMEOUT_MS)
 
@@ -97,7 +110,7 @@ def test_a_survivor_reaches_a_person_and_comes_back_to_the_assistant(browser: An
     kinds = [event["event"] for event in events]
     assert "pause" in kinds and "resume" in kinds
     staff_said = [e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("staff")]
-    assert [e["metadata"]["staff"]["display_name"] for e in staff_said] == [DISPLAY_NAME]
+    assert [e["metadata"]["staff"]["display_name"] for e in staff_said] == [DISPLAY_NAME, DISPLAY_NAME]
     assert USERNAME not in str(staff_said)
     assert any(e["event"] == "user" and "scared" in (e.get("text") or "") for e in events)
     assert staff_dialogs == survivor_dialogs == [], "no script ran from a message"

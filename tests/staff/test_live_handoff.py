@@ -90,7 +90,8 @@ async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_a
         await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
         assert (await next_frame(survivor, "staff_typing"))["on"] is True
         await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": "Hi, I'm Sam."}))
-        assert await next_frame(survivor, "staff") == {"type": "staff", "text": "Hi, I'm Sam.", "name": "Sam"}
+        said = await next_frame(survivor, "staff")
+        assert (said["text"], said["name"]) == ("Hi, I'm Sam.", "Sam")
         await next_frame(staff, "sent", conversation=conversation)
         staff_event = next(e for e in events_of(conversation) if e["event"] == "bot")
         assert staff_event["metadata"] == {"staff": {"display_name": "Sam", "role": "support_worker"}}
@@ -232,3 +233,101 @@ async def test_with_rasa_down_a_staff_message_is_refused_kindly_and_the_console_
         await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
         assert (await next_frame(survivor, "staff_typing"))["on"] is True, "the console is still connected"
     engine.dispose()
+
+
+async def joined_by(console: Console, survivor: Any, username: str) -> Tuple[str, requests.Session]:
+    """A survivor's conversation, queued and taken by `username`."""
+    conversation = await survivor_in_queue(console, survivor)
+    worker = console.signed_in(username)
+    handoff = queue.open_handoff(console.engine, conversation)
+    assert handoff is not None
+    assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+    await next_frame(survivor, "handoff", state="joined")
+    return conversation, worker
+
+
+async def staff_says(staff: Any, conversation: str, *texts: str) -> None:
+    """Staff messages, each stored and published before the next (the console's `sent`)."""
+    for text in texts:
+        await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": text}))
+        await next_frame(staff, "sent", conversation=conversation)
+
+
+async def resumed(survivor: Any, conversation: str, **fields: Any) -> List[Dict[str, Any]]:
+    """Resumes `conversation`; the frames up to the handoff state the gateway repeats."""
+    await survivor.send(json.dumps({"type": "resume", "conversation": conversation, **fields}))
+    frames = [await next_frame(survivor, "resumed")]
+    while frames[-1]["type"] != "handoff":
+        frames.append(json.loads(await asyncio.wait_for(survivor.recv(), WAIT_S)))
+    return frames
+
+
+async def staff_frames_until(survivor: Any, last: str) -> List[str]:
+    """The texts of the staff frames the survivor gets, up to and including `last`."""
+    texts = [(await next_frame(survivor, "staff"))["text"]]
+    while texts[-1] != last:
+        texts.append((await next_frame(survivor, "staff"))["text"])
+    return texts
+
+
+async def test_staff_messages_sent_while_the_survivor_changes_page_are_shown_once_in_order(
+    console: Console,
+) -> None:
+    """The widget was between pages (no socket): what the support worker wrote meanwhile is in the tracker
+    and follows the resume, exactly once; the live chat then carries on."""
+    async with survivor_socket(console) as survivor:
+        conversation, worker = await joined_by(console, survivor, "ash")
+        async with staff_socket(console, worker) as staff:
+            await next_frame(staff, "queue")  # listening to the conversation it holds
+            await staff_says(staff, conversation, "Hi, I'm Sam.")
+            assert (await next_frame(survivor, "staff"))["text"] == "Hi, I'm Sam."
+            await survivor.close()
+            await next_frame(staff, "survivor", event="away", conversation=conversation)
+            await staff_says(staff, conversation, "Are you somewhere safe?", "Take your time.")
+            async with survivor_socket(console) as next_page:
+                frames = await resumed(next_page, conversation, staff_seen=1)
+                assert frames[-1] == {"type": "handoff", "state": "joined", "name": "Sam"}
+                await staff_says(staff, conversation, "I'm still here.")
+                shown = await staff_frames_until(next_page, "I'm still here.")
+    assert shown == ["Are you somewhere safe?", "Take your time.", "I'm still here."]
+
+
+async def test_a_resume_with_nothing_missed_shows_nothing_again(console: Console) -> None:
+    async with survivor_socket(console) as survivor:
+        conversation, worker = await joined_by(console, survivor, "bob")
+        async with staff_socket(console, worker) as staff:
+            await next_frame(staff, "queue")
+            await staff_says(staff, conversation, "Hello, I'm Jo.", "How can I help?")
+            assert await staff_frames_until(survivor, "How can I help?") == ["Hello, I'm Jo.", "How can I help?"]
+            await survivor.close()
+            await next_frame(staff, "survivor", event="away", conversation=conversation)
+            async with survivor_socket(console) as next_page:
+                await resumed(next_page, conversation, staff_seen=2)
+                await staff_says(staff, conversation, "Still with me?")
+                assert await staff_frames_until(next_page, "Still with me?") == ["Still with me?"]
+            await next_frame(staff, "survivor", event="away", conversation=conversation)
+            async with survivor_socket(console) as old_widget:
+                await resumed(old_widget, conversation)  # no staff_seen: a widget that can't count asks for none
+                await staff_says(staff, conversation, "Bye for now.")
+                assert await staff_frames_until(old_widget, "Bye for now.") == ["Bye for now."]
+
+
+async def test_with_rasa_down_a_resume_still_rejoins_the_chat_without_the_replay(
+    gateway_with_own_rasa: Tuple[str, FakeRasa], tmp_path: Path  # noqa: F811
+) -> None:
+    url, rasa = gateway_with_own_rasa
+    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+    accounts.create(engine, "ash", "Sam", "support_worker", PASSWORD)
+    console = Console(url, engine, {})
+    async with survivor_socket(console) as survivor:
+        conversation, worker = await joined_by(console, survivor, "ash")
+    async with staff_socket(console, worker) as staff:
+        await staff_says(staff, conversation, "Are you safe?")
+        rasa.stop()
+        async with survivor_socket(console) as next_page:
+            frames = await resumed(next_page, conversation, staff_seen=0)
+            assert [frame["type"] for frame in frames] == ["resumed", "handoff"]
+            await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
+            assert (await next_frame(next_page, "staff_typing"))["on"] is True, "the live chat carries on"
+    engine.dispose()
+    assert "Could not replay staff messages" in (tmp_path / "gateway.log").read_text()

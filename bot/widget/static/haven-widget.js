@@ -550,7 +550,7 @@
     }
     ws = socket;
     socket.onopen = function () {
-      sendFrame(conv ? { type: 'resume', conversation: conv } : { type: 'start' });
+      sendFrame(conv ? { type: 'resume', conversation: conv, staff_seen: staffSeen() } : { type: 'start' });
     };
     socket.onmessage = function (event) {
       if (ws === socket) handle(event.data);
@@ -624,6 +624,7 @@
         if (typeof frame.conversation === 'string' && ID.test(frame.conversation)) {
           conv = frame.conversation;
           sset('conversation', conv);
+          sdel('staff');
         }
         becomeReady();
         break;
@@ -657,6 +658,7 @@
         if (typeof frame.text === 'string' && frame.text) {
           setTyping(false);
           add({ w: 's', t: frame.text, v: typeof frame.name === 'string' ? frame.name : '' });
+          sset('staff', String(staffSeen() + 1));
           if (!isOpen) setUnread(true);
         }
         break;
@@ -684,6 +686,7 @@
       case 'ended':
         conv = null;
         sdel('conversation');
+        sdel('staff');
         sdel('handoff');
         showHandoff(null);
         ready = false;
@@ -694,6 +697,14 @@
       default:
         break;
     }
+  }
+
+  // How many support worker messages this window has shown in the conversation, sent on `resume` so the
+  // gateway replays only those sent while the page was changing. Counted apart from the transcript, which
+  // drops its oldest entries after KEEP.
+  function staffSeen() {
+    const seen = parseInt(sget('staff') || '0', 10);
+    return seen >= 0 ? seen : 0;
   }
 
   function awaiting(e) {
@@ -763,6 +774,7 @@
     sdel('conversation');
     sdel('transcript');
     sdel('handoff');
+    sdel('staff');
     showHandoff(null);
     refreshEmpty();
   }
