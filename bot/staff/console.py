@@ -9,7 +9,7 @@ import functools
 import json as jsonlib
 import logging
 from pathlib import Path
-from typing import Any, Callable, Coroutine, Dict, List, Optional
+from typing import Any, Callable, Coroutine, Dict, List, Optional, Tuple
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -311,15 +311,34 @@ async def list_quick_replies(request: Request, _: Session) -> HTTPResponse:
     return json({"replies": await _service(request).db(quick_replies.all_replies)})
 
 
-@staff.post("/api/quick-replies")
-@api(role="admin", change=True)
-async def add_quick_reply(request: Request, _: Session) -> HTTPResponse:
+def _quick_reply(request: Request) -> Optional[Tuple[str, str]]:
+    """The (title, text) of a standard reply sent by the console, trimmed; None if either is blank or too long."""
     sent = body(request)
     title, text = sent.get("title"), sent.get("text")
     if not (isinstance(title, str) and isinstance(text, str) and title.strip() and text.strip()
             and len(title) <= quick_replies.MAX_TITLE_CHARS and len(text) <= quick_replies.MAX_TEXT_CHARS):
+        return None
+    return title.strip(), text.strip()
+
+
+@staff.post("/api/quick-replies")
+@api(role="admin", change=True)
+async def add_quick_reply(request: Request, _: Session) -> HTTPResponse:
+    reply = _quick_reply(request)
+    if reply is None:
         return refuse("bad_request")
-    return json({"id": await _service(request).db(quick_replies.add, title.strip(), text.strip())})
+    return json({"id": await _service(request).db(quick_replies.add, *reply)})
+
+
+@staff.put("/api/quick-replies/<reply_id:int>")
+@api(role="admin", change=True)
+async def edit_quick_reply(request: Request, _: Session, reply_id: int) -> HTTPResponse:
+    reply = _quick_reply(request)
+    if reply is None:
+        return refuse("bad_request")
+    if not await _service(request).db(quick_replies.update, reply_id, *reply):
+        return refuse("not_found")
+    return json({"updated": True})
 
 
 @staff.delete("/api/quick-replies/<reply_id:int>")

@@ -38,6 +38,15 @@ def add(engine: Engine, title: str, text: str) -> int:
         return int(connection.execute(quick_replies.insert().values(title=title, text=text)).inserted_primary_key[0])
 
 
+def update(engine: Engine, reply_id: int, title: str, text: str) -> bool:
+    """Rewords a standard reply in place (False if it has gone)."""
+    with engine.begin() as connection:
+        changed = connection.execute(
+            quick_replies.update().where(quick_replies.c.id == reply_id).values(title=title, text=text)
+        ).rowcount
+    return bool(changed)
+
+
 def remove(engine: Engine, reply_id: int) -> bool:
     with engine.begin() as connection:
         return bool(connection.execute(quick_replies.delete().where(quick_replies.c.id == reply_id)).rowcount)

@@ -70,6 +70,7 @@ def test_a_support_worker_cannot_reach_admin_or_supervisor_pages(console: Consol
                           json={"username": "sneaky", "display_name": "S", "role": "admin", "password": PASSWORD * 2})
     assert created.status_code == 403
     assert console.api(worker, "POST", "quick-replies", json={"title": "x", "text": "y"}).status_code == 403
+    assert console.api(worker, "PUT", "quick-replies/1", json={"title": "x", "text": "y"}).status_code == 403
     supervisor = console.signed_in("cam")
     assert console.api(supervisor, "GET", "audit").status_code == 200
     assert console.api(supervisor, "GET", "accounts").status_code == 403
@@ -152,3 +153,21 @@ def test_repeated_failed_logins_from_one_address_are_slowed_down(fake_rasa_url: 
         assert right.status_code == 429 and "wait a few minutes" in right.json()["text"]
     finally:
         stop_gateway(process, log)
+
+
+def test_an_admin_rewords_a_standard_reply_in_place_and_bad_edits_change_nothing(console: Console) -> None:
+    admin = console.signed_in("dee")
+    added = console.api(admin, "POST", "quick-replies", json={"title": "Refuge", "text": "Refuges are safe."}).json()
+    edit = {"title": " Refuge space ", "text": "Refuges are safe places to stay."}
+    assert console.api(admin, "PUT", f"quick-replies/{added['id']}", json=edit).json() == {"updated": True}
+    blank = console.api(admin, "PUT", f"quick-replies/{added['id']}", json={"title": "Refuge", "text": "  "})
+    assert blank.status_code == 400
+    too_long = console.api(admin, "PUT", f"quick-replies/{added['id']}", json={"title": "x" * 81, "text": "y"})
+    assert too_long.status_code == 400
+    assert console.api(admin, "PUT", "quick-replies/999999", json=edit).status_code == 404
+    replies = console.api(admin, "GET", "quick-replies").json()["replies"]
+    assert {"id": added["id"], "title": "Refuge space", "text": "Refuges are safe places to stay."} in replies
+    assert sum(reply["title"].startswith("Refuge") for reply in replies) == 1, "edited in place, not added"
+    without_csrf = requests.put(f"{console.url}/staff/api/quick-replies/{added['id']}", json=edit,
+                                cookies=admin.cookies, headers={"Origin": console.url}, timeout=15)
+    assert without_csrf.status_code == 403

@@ -3,7 +3,7 @@
   "use strict";
 
   var PING_MS = 30000; /* the gateway counts a console silent for 90 s as away */
-  var state = { me: null, socket: null, open: null, known: {}, typingTimer: null, typingOn: false };
+  var state = { me: null, socket: null, open: null, known: {}, typingTimer: null, typingOn: false, editingReply: null };
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -265,6 +265,10 @@
         $("quick-replies").appendChild(insert);
         var item = el("li", reply.title + ": " + reply.text);
         if (state.me && state.me.role === "admin") {
+          var edit = el("button", "Edit");
+          edit.type = "button";
+          edit.addEventListener("click", function () { editQuickReply(reply); });
+          item.appendChild(edit);
           var remove = el("button", "Remove");
           remove.type = "button";
           remove.addEventListener("click", function () {
@@ -276,11 +280,24 @@
       });
     }, failed);
   }
+  /* Editing fills the form with the reply; saving rewords it in place rather than adding a new one. */
+  function editQuickReply(reply) {
+    state.editingReply = reply.id;
+    $("quick-title").value = reply.title; $("quick-text").value = reply.text;
+    $("quick-save").textContent = "Save changes to this reply";
+    $("quick-title").focus();
+  }
+  function resetQuickForm() {
+    state.editingReply = null;
+    $("quick-title").value = ""; $("quick-text").value = "";
+    $("quick-save").textContent = "Add standard reply";
+  }
   $("quick-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    api("POST", "quick-replies", { title: $("quick-title").value, text: $("quick-text").value }).then(function () {
-      $("quick-title").value = ""; $("quick-text").value = ""; loadQuickReplies();
-    }, failed);
+    var reply = { title: $("quick-title").value, text: $("quick-text").value };
+    var saved = state.editingReply ? api("PUT", "quick-replies/" + state.editingReply, reply)
+                                   : api("POST", "quick-replies", reply);
+    saved.then(function () { resetQuickForm(); loadQuickReplies(); }, failed);
   });
 
   /* ---- admin: accounts ---- */
