@@ -142,13 +142,16 @@ def two_instances(
             [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.directory", "seed", "--if-empty"],
             cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
         )
-        action_server, _ = start_action_server(actions_port, secret, work / "actions.log")
+        action_server, _ = start_action_server(  # the directory and the handoff queue are in the shared database
+            actions_port, secret, work / "actions.log", HAVEN_DATABASE_URL=database_url
+        )
         started.append(action_server)
         rasa_urls = (f"http://127.0.0.1:{rasa_ports[0]}", f"http://127.0.0.1:{rasa_ports[1]}")
         gateway_settings = {
             "HAVEN_DATABASE_URL": database_url,
             "HAVEN_REDIS_URL": redis_url,
             "HAVEN_REDIS_PREFIX": prefix,
+            "HAVEN_RASA_TOKEN": env["HAVEN_RASA_TOKEN"],  # staff messages and hand-backs use Rasa's HTTP API
             "HAVEN_FALLBACK_AFTER_S": "60",  # the real answers, however busy the test machine
             "HAVEN_RASA_TIMEOUT_S": "90",
         }
