@@ -3,11 +3,12 @@ database and one Redis (docs/deployment.md).
 
 Gateway A talks to Rasa 1, gateway B (two Sanic workers) to Rasa 2. Everything shares a PostgreSQL
 database of the module's own (created here, dropped afterwards) and a Redis key prefix of its own: Rasa's
-lock store and the gateways' bus and outbox. Started once per module, the two Rasa processes in parallel
+lock store and the gateways' bus and outbox. Started once for the tests of this folder (and stopped after them), the two Rasa processes in parallel
 (each costs ~1.5 GB and 20–40 s). `two_instances` exposes both gateways, both Rasa servers and the database,
 so later tests (a staff member on the other gateway taking the conversation) can use the same layout.
 """
 
+import json
 import os
 import secrets
 import subprocess
@@ -15,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
@@ -43,20 +44,33 @@ class TwoInstances:
     redis_url: str
     redis_prefix: str
 
-    def transcript(self, rasa: str, conversation: str) -> List[Turn]:
-        """The conversation as Rasa `rasa` reads it from the shared store: each user message with the
-        assistant's messages that followed it."""
+    def events(self, rasa: str, conversation: str) -> List[Dict[str, Any]]:
+        """The conversation's tracker events as Rasa `rasa` reads them from the shared store (its HTTP API)."""
         response = requests.get(
             f"{rasa}/conversations/{conversation}/tracker", params={"token": self.token}, timeout=30
         )
         response.raise_for_status()
+        return list(response.json()["events"])
+
+    def transcript(self, rasa: str, conversation: str) -> List[Turn]:
+        """Each user message with the assistant's messages that followed it."""
         turns: List[Turn] = []
-        for event in response.json()["events"]:
+        for event in self.events(rasa, conversation):
             if event["event"] == "user":
                 turns.append((event["text"], []))
             elif event["event"] == "bot" and turns:
                 turns[-1][1].append(event["text"])
         return turns
+
+
+async def open_chat(ws: Any, conversation: Optional[str]) -> str:
+    """Starts a conversation, or resumes it as the widget does after a page change."""
+    if conversation is None:
+        await ws.send(json.dumps({"type": "start"}))
+        return str(json.loads(await ws.recv())["conversation"])
+    await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
+    assert json.loads(await ws.recv()) == {"type": "resumed", "conversation": conversation}
+    return conversation
 
 
 def _admin() -> sa.engine.Engine:
@@ -113,7 +127,7 @@ def _wait_for_rasa(url: str, token: str, process: "subprocess.Popen[bytes]", log
     pytest.fail(f"Rasa did not start within {RASA_START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def two_instances(
     trained_model: Path, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TwoInstances]:
