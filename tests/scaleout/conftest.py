@@ -2,10 +2,11 @@
 database and one Redis (docs/deployment.md).
 
 Gateway A talks to Rasa 1, gateway B (two Sanic workers) to Rasa 2. Everything shares a PostgreSQL
-database of the module's own (created here, dropped afterwards) and a Redis key prefix of its own: Rasa's
-lock store and the gateways' bus and outbox. Started once for the tests of this folder (and stopped after them), the two Rasa processes in parallel
-(each costs ~1.5 GB and 20–40 s). `two_instances` exposes both gateways, both Rasa servers and the database,
-so later tests (a staff member on the other gateway taking the conversation) can use the same layout.
+database of the layout's own (created here, dropped afterwards) and a Redis key prefix of its own: Rasa's
+lock store and the gateways' bus and outbox. Started once for the tests of this folder and stopped after
+them, the two Rasa processes in parallel (each costs ~1.5 GB and 20–40 s). `two_instances` exposes both
+gateways, both Rasa servers and the database: a survivor moving between instances
+(test_two_instances.py), and a support worker on the other instance (test_staff_on_other_instance.py).
 """
 
 import json
