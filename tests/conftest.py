@@ -107,9 +107,12 @@ def record_dialogs(page: Any) -> list:
     return opened
 
 
-def start_action_server(port: int, secret: str, log: Path) -> Tuple["subprocess.Popen[bytes]", str]:
-    """`rasa run actions` as scripts/run starts it (with the shared secret); waits until it answers."""
-    env = {**os.environ, "HAVEN_ACTIONS_SECRET": secret, "SANIC_HOST": "127.0.0.1"}
+def start_action_server(
+    port: int, secret: str, log: Path, **settings: str
+) -> Tuple["subprocess.Popen[bytes]", str]:
+    """`rasa run actions` as scripts/run starts it (with the shared secret); waits until it answers.
+    `settings` override HAVEN_* variables, e.g. HAVEN_DATABASE_URL: the database its actions read and write."""
+    env = {**os.environ, "HAVEN_ACTIONS_SECRET": secret, "SANIC_HOST": "127.0.0.1", **settings}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],

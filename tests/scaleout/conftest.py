@@ -2,12 +2,14 @@
 database and one Redis (docs/deployment.md).
 
 Gateway A talks to Rasa 1, gateway B (two Sanic workers) to Rasa 2. Everything shares a PostgreSQL
-database of the module's own (created here, dropped afterwards) and a Redis key prefix of its own: Rasa's
-lock store and the gateways' bus and outbox. Started once per module, the two Rasa processes in parallel
-(each costs ~1.5 GB and 20–40 s). `two_instances` exposes both gateways, both Rasa servers and the database,
-so later tests (a staff member on the other gateway taking the conversation) can use the same layout.
+database of the layout's own (created here, dropped afterwards) and a Redis key prefix of its own: Rasa's
+lock store and the gateways' bus and outbox. Started once for the tests of this folder and stopped after
+them, the two Rasa processes in parallel (each costs ~1.5 GB and 20–40 s). `two_instances` exposes both
+gateways, both Rasa servers and the database: a survivor moving between instances
+(test_two_instances.py), and a support worker on the other instance (test_staff_on_other_instance.py).
 """
 
+import json
 import os
 import secrets
 import subprocess
@@ -15,7 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
@@ -43,20 +45,33 @@ class TwoInstances:
     redis_url: str
     redis_prefix: str
 
-    def transcript(self, rasa: str, conversation: str) -> List[Turn]:
-        """The conversation as Rasa `rasa` reads it from the shared store: each user message with the
-        assistant's messages that followed it."""
+    def events(self, rasa: str, conversation: str) -> List[Dict[str, Any]]:
+        """The conversation's tracker events as Rasa `rasa` reads them from the shared store (its HTTP API)."""
         response = requests.get(
             f"{rasa}/conversations/{conversation}/tracker", params={"token": self.token}, timeout=30
         )
         response.raise_for_status()
+        return list(response.json()["events"])
+
+    def transcript(self, rasa: str, conversation: str) -> List[Turn]:
+        """Each user message with the assistant's messages that followed it."""
         turns: List[Turn] = []
-        for event in response.json()["events"]:
+        for event in self.events(rasa, conversation):
             if event["event"] == "user":
                 turns.append((event["text"], []))
             elif event["event"] == "bot" and turns:
                 turns[-1][1].append(event["text"])
         return turns
+
+
+async def open_chat(ws: Any, conversation: Optional[str]) -> str:
+    """Starts a conversation, or resumes it as the widget does after a page change."""
+    if conversation is None:
+        await ws.send(json.dumps({"type": "start"}))
+        return str(json.loads(await ws.recv())["conversation"])
+    await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
+    assert json.loads(await ws.recv()) == {"type": "resumed", "conversation": conversation}
+    return conversation
 
 
 def _admin() -> sa.engine.Engine:
@@ -113,7 +128,7 @@ def _wait_for_rasa(url: str, token: str, process: "subprocess.Popen[bytes]", log
     pytest.fail(f"Rasa did not start within {RASA_START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def two_instances(
     trained_model: Path, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TwoInstances]:
@@ -142,13 +157,16 @@ def two_instances(
             [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.directory", "seed", "--if-empty"],
             cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
         )
-        action_server, _ = start_action_server(actions_port, secret, work / "actions.log")
+        action_server, _ = start_action_server(  # the directory and the handoff queue are in the shared database
+            actions_port, secret, work / "actions.log", HAVEN_DATABASE_URL=database_url
+        )
         started.append(action_server)
         rasa_urls = (f"http://127.0.0.1:{rasa_ports[0]}", f"http://127.0.0.1:{rasa_ports[1]}")
         gateway_settings = {
             "HAVEN_DATABASE_URL": database_url,
             "HAVEN_REDIS_URL": redis_url,
             "HAVEN_REDIS_PREFIX": prefix,
+            "HAVEN_RASA_TOKEN": env["HAVEN_RASA_TOKEN"],  # staff messages and hand-backs use Rasa's HTTP API
             "HAVEN_FALLBACK_AFTER_S": "60",  # the real answers, however busy the test machine
             "HAVEN_RASA_TIMEOUT_S": "90",
         }

@@ -3,13 +3,13 @@ once, in order, each followed by its replies, in one transcript that either Rasa
 
 import asyncio
 import json
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from websockets.legacy.client import connect
 
 from bot.privacy.redaction import redact
 from tests.chat.conftest import bot_texts, frames_until, say, ws_url
-from tests.scaleout.conftest import TwoInstances
+from tests.scaleout.conftest import TwoInstances, open_chat
 
 WAIT_S = 90.0
 MESSAGES = [
@@ -25,16 +25,6 @@ def _as_stored(texts: List[str]) -> List[str]:
     return [redact(text) for text in texts]
 
 
-async def _open(ws: Any, conversation: Optional[str]) -> str:
-    """Starts a conversation, or resumes it as the widget does after a page change."""
-    if conversation is None:
-        await ws.send(json.dumps({"type": "start"}))
-        return str(json.loads(await ws.recv())["conversation"])
-    await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
-    assert json.loads(await ws.recv()) == {"type": "resumed", "conversation": conversation}
-    return conversation
-
-
 async def test_a_survivor_alternating_between_instances_keeps_one_ordered_transcript(
     two_instances: TwoInstances,
 ) -> None:
@@ -42,7 +32,7 @@ async def test_a_survivor_alternating_between_instances_keeps_one_ordered_transc
     received: List[List[str]] = []
     for number, text in enumerate(MESSAGES):
         async with connect(ws_url(two_instances.gateways[number % 2])) as ws:
-            conversation = await _open(ws, conversation)
+            conversation = await open_chat(ws, conversation)
             received.append(_as_stored(bot_texts(await say(ws, text, wait_s=WAIT_S))))
             assert received[-1], f"no answer to message {number + 1}"
     assert conversation is not None
@@ -54,7 +44,7 @@ async def test_replies_kept_while_the_survivor_changed_page_reach_them_on_the_ot
     two_instances: TwoInstances,
 ) -> None:
     async with connect(ws_url(two_instances.gateways[0])) as ws:
-        conversation = await _open(ws, None)
+        conversation = await open_chat(ws, None)
         await ws.send(json.dumps({"type": "message", "text": MESSAGES[0]}))
         assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
     replies: List[str] = []
@@ -66,7 +56,7 @@ async def test_replies_kept_while_the_survivor_changed_page_reach_them_on_the_ot
         await asyncio.sleep(1)
     await asyncio.sleep(1)
     async with connect(ws_url(two_instances.gateways[1])) as ws:
-        await _open(ws, conversation)
+        await open_chat(ws, conversation)
         kept = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in replies]
         assert _as_stored([frame["text"] for frame in kept]) == replies
         await ws.send(json.dumps({"type": "message", "text": MESSAGES[3]}))
@@ -83,8 +73,8 @@ async def test_messages_sent_at_once_through_both_instances_are_answered_one_tur
     """Rasa's lock store in Redis: two Rasa instances take turns on one conversation, never interleave."""
     first_gateway, second_gateway = (ws_url(gateway) for gateway in two_instances.gateways)
     async with connect(first_gateway) as first, connect(second_gateway) as second:
-        conversation = await _open(first, None)
-        await _open(second, conversation)
+        conversation = await open_chat(first, None)
+        await open_chat(second, conversation)
         answers = await asyncio.gather(
             say(first, MESSAGES[1], wait_s=WAIT_S), say(second, MESSAGES[2], wait_s=WAIT_S)
         )

@@ -4,6 +4,8 @@ Accounts are made straight in the gateway's database, as `python -m bot.staff cr
 console's admin page do; the tests then only use the console's HTTP API and sockets, like a browser.
 """
 
+import asyncio
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,15 +14,18 @@ from typing import Any, Dict, Iterator
 import pytest
 import requests
 from sqlalchemy.engine import Engine
+from websockets.legacy.client import connect
 
 from bot.directory.db import make_engine
 from bot.staff import accounts
+from bot.staff.sessions import COOKIE
 from tests.chat.conftest import fake_rasa_url, start_gateway, stop_gateway  # noqa: F401 (the fake Rasa fixture)
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"ash": ("Sam", "support_worker"), "bob": ("Jo", "support_worker"), "cam": ("Kit", "supervisor"),
             "dee": ("Admin", "admin")}
 """username: (display name, role). Survivors see the display name, never the username."""
+WAIT_S = 15.0
 
 
 @dataclass
@@ -38,8 +43,25 @@ class Console:
         session.headers["X-CSRF-Token"] = response.json()["csrf"]
         return session
 
-    def api(self, session: requests.Session, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return session.request(method, f"{self.url}/staff/api/{path}", timeout=15, **kwargs)
+    def api(self, session: requests.Session, method: str, path: str, timeout: float = WAIT_S,
+            **kwargs: Any) -> requests.Response:
+        return session.request(method, f"{self.url}/staff/api/{path}", timeout=timeout, **kwargs)
+
+
+def staff_socket(console: Console, session: requests.Session) -> Any:
+    """The console's socket as the signed-in browser opens it: session cookie, the console's own Origin."""
+    return connect(console.url.replace("http", "ws") + "/staff/socket", origin=console.url,  # type: ignore[arg-type]
+                   extra_headers={"Cookie": f"{COOKIE}={session.cookies[COOKIE]}"})
+
+
+async def next_frame(ws: Any, kind: str, wait_s: float = WAIT_S, **matching: Any) -> Dict[str, Any]:
+    """The next frame of `kind` (with the given fields), skipping others; fails after `wait_s`."""
+    async def find() -> Dict[str, Any]:
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame.get("type") == kind and all(frame.get(key) == value for key, value in matching.items()):
+                return frame
+    return await asyncio.wait_for(find(), wait_s)
 
 
 @contextmanager

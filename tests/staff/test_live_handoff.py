@@ -28,19 +28,7 @@ from tests.chat.conftest import (  # noqa: F401 (gateway_with_own_rasa: a fixtur
     start_gateway,
     stop_gateway,
 )
-from tests.staff.conftest import PASSWORD, Console
-
-WAIT_S = 15
-
-
-async def next_frame(ws: Any, kind: str, **matching: Any) -> Dict[str, Any]:
-    """The next frame of `kind` (with the given fields), skipping others; fails after WAIT_S."""
-    async def find() -> Dict[str, Any]:
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame.get("type") == kind and all(frame.get(key) == value for key, value in matching.items()):
-                return frame
-    return await asyncio.wait_for(find(), WAIT_S)
+from tests.staff.conftest import PASSWORD, WAIT_S, Console, next_frame, staff_socket
 
 
 async def survivor_in_queue(console: Console, ws: Any) -> str:
@@ -59,11 +47,6 @@ def empty_queue(console: Console) -> None:
     """Each test starts with nobody waiting (the console tests leave survivors in the shared queue)."""
     with console.engine.begin() as connection:
         connection.execute(handoffs.update().where(handoffs.c.state.in_(OPEN_STATES)).values(state=CANCELLED))
-
-
-def staff_socket(console: Console, session: requests.Session) -> Any:
-    return connect(console.url.replace("http", "ws") + "/staff/socket", origin=console.url,  # type: ignore[arg-type]
-                   extra_headers={"Cookie": f"{COOKIE}={session.cookies[COOKIE]}"})
 
 
 def survivor_socket(console: Console) -> Any:

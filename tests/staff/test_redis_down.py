@@ -9,8 +9,8 @@ from bot.chat.fallback import live_chat_down_text
 from bot.handoff import queue
 from bot.staff.console import REFUSALS
 from tests.chat.conftest import fake_rasa_url  # noqa: F401 (a fixture)
-from tests.staff.conftest import running_console
-from tests.staff.test_live_handoff import next_frame, staff_socket, survivor_socket
+from tests.staff.conftest import next_frame, running_console, staff_socket
+from tests.staff.test_live_handoff import survivor_socket
 
 
 async def test_with_redis_down_staff_see_a_clear_error_and_a_survivor_is_told_to_call_the_helpline(
