@@ -194,17 +194,22 @@ async def test_a_gateway_restart_loses_no_one(fake_rasa_url: str, tmp_path: Path
         engine.dispose()
 
 
+def console_with_sam(url: str, tmp_path: Path) -> Console:
+    """The console of a gateway with its own fake Rasa (so a test can stop it), with one support worker, Sam."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+    accounts.create(engine, "ash", "Sam", "support_worker", PASSWORD)
+    return Console(url, engine, {})
+
+
 async def test_with_rasa_down_a_staff_message_is_refused_kindly_and_the_console_stays_connected(
     gateway_with_own_rasa: Tuple[str, FakeRasa], tmp_path: Path  # noqa: F811
 ) -> None:
     url, rasa = gateway_with_own_rasa
-    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
-    accounts.create(engine, "ash", "Sam", "support_worker", PASSWORD)
-    console = Console(url, engine, {})
+    console = console_with_sam(url, tmp_path)
     worker = console.signed_in("ash")
     async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
         conversation = await survivor_in_queue(console, survivor)
-        handoff = queue.open_handoff(engine, conversation)
+        handoff = queue.open_handoff(console.engine, conversation)
         assert handoff is not None
         assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
         rasa.stop()
@@ -215,7 +220,7 @@ async def test_with_rasa_down_a_staff_message_is_refused_kindly_and_the_console_
         assert transcript.status_code == 503 and "try again" in transcript.json()["text"]
         await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
         assert (await next_frame(survivor, "staff_typing"))["on"] is True, "the console is still connected"
-    engine.dispose()
+    console.engine.dispose()
 
 
 async def joined_by(console: Console, survivor: Any, username: str) -> Tuple[str, requests.Session]:
@@ -299,9 +304,7 @@ async def test_with_rasa_down_a_resume_still_rejoins_the_chat_without_the_replay
     gateway_with_own_rasa: Tuple[str, FakeRasa], tmp_path: Path  # noqa: F811
 ) -> None:
     url, rasa = gateway_with_own_rasa
-    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
-    accounts.create(engine, "ash", "Sam", "support_worker", PASSWORD)
-    console = Console(url, engine, {})
+    console = console_with_sam(url, tmp_path)
     async with survivor_socket(console) as survivor:
         conversation, worker = await joined_by(console, survivor, "ash")
     async with staff_socket(console, worker) as staff:
@@ -312,5 +315,5 @@ async def test_with_rasa_down_a_resume_still_rejoins_the_chat_without_the_replay
             assert [frame["type"] for frame in frames] == ["resumed", "handoff"]
             await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
             assert (await next_frame(next_page, "staff_typing"))["on"] is True, "the live chat carries on"
-    engine.dispose()
+    console.engine.dispose()
     assert "Could not replay staff messages" in (tmp_path / "gateway.log").read_text()
