@@ -14,12 +14,14 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple
 
 import pytest
 import requests
 from aiohttp import web
+from websockets.legacy.client import connect
 
 from bot.bench import free_port
 
@@ -145,6 +147,28 @@ async def say(ws: Any, text: str, wait_s: float = 15) -> List[Dict[str, Any]]:
 
 def bot_texts(frames: List[Dict[str, Any]]) -> List[str]:
     return [frame["text"] for frame in frames if frame["type"] == "bot"]
+
+
+SLOW_REPLY = "slow reply while i change page"
+
+
+@asynccontextmanager
+async def back_after_a_slow_reply(gateway: str) -> AsyncIterator[Tuple[Any, str, List[Dict[str, Any]]]]:
+    """A survivor asks, leaves the page before the answer comes, and comes back to the same chat.
+
+    Yields the resumed socket, the conversation id and the two frames kept for them meanwhile (the
+    gateway's holding message, then the slow answer)."""
+    async with connect(ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "start"}))
+        conversation = str(json.loads(await ws.recv())["conversation"])
+        await ws.send(json.dumps({"type": "message", "text": SLOW_REPLY}))
+        assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
+    await asyncio.sleep(SLOW_S + 1)
+    async with connect(ws_url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
+        assert json.loads(await ws.recv())["type"] == "resumed"
+        kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+        yield ws, conversation, kept
 
 
 @pytest.fixture(scope="session")

@@ -6,28 +6,17 @@ import json
 from pathlib import Path
 
 import requests
-from websockets.legacy.client import connect
 
 from bot.app import NOT_DELETED
 from bot.bench import free_port
-from tests.chat.conftest import SLOW_S, bot_texts, say, start_gateway, stop_gateway, ws_url
+from tests.chat.conftest import SLOW_REPLY, back_after_a_slow_reply, bot_texts, say, start_gateway, stop_gateway
 
 
 async def _conversation_with_a_page_change(gateway: str) -> str:
-    async with connect(ws_url(gateway)) as ws:
-        await ws.send(json.dumps({"type": "start"}))
-        conversation = json.loads(await ws.recv())["conversation"]
-        assert bot_texts(await say(ws, "hello")) == ["echo: hello"]
-        await ws.send(json.dumps({"type": "message", "text": "slow reply while i change page"}))
-        assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
-    await asyncio.sleep(SLOW_S + 1)
-    async with connect(ws_url(gateway)) as ws:
-        await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
-        assert json.loads(await ws.recv())["type"] == "resumed"
-        kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
-        assert kept[1]["text"] == "echo: slow reply while i change page"
+    async with back_after_a_slow_reply(gateway) as (ws, conversation, kept):
+        assert kept[1]["text"] == f"echo: {SLOW_REPLY}"
         assert bot_texts(await say(ws, "still here")) == ["echo: still here"]
-    return str(conversation)
+    return conversation
 
 
 def test_with_redis_down_survivors_are_still_answered_and_delete_chat_does_not_claim_success(

@@ -11,7 +11,17 @@ from websockets.legacy.client import connect
 
 from bot.chat.fallback import emergency_wording
 from bot.chat.protocol import KIND_ERRORS
-from tests.chat.conftest import SLOW_S, bot_texts, frames_until, say, start_gateway, stop_gateway, ws_url
+from tests.chat.conftest import (
+    SLOW_REPLY,
+    SLOW_S,
+    back_after_a_slow_reply,
+    bot_texts,
+    frames_until,
+    say,
+    start_gateway,
+    stop_gateway,
+    ws_url,
+)
 
 HELPLINE = "0808 2000 247"
 
@@ -102,18 +112,9 @@ async def test_a_socket_from_another_site_is_refused(gateway: str) -> None:
 
 
 async def test_a_reply_that_arrives_after_the_survivor_left_is_delivered_on_resume(gateway: str) -> None:
-    async with connect(ws_url(gateway)) as ws:
-        await ws.send(json.dumps({"type": "start"}))
-        conversation = json.loads(await ws.recv())["conversation"]
-        await ws.send(json.dumps({"type": "message", "text": "slow reply while i change page"}))
-        assert json.loads(await ws.recv()) == {"type": "typing", "on": True}
-    await asyncio.sleep(SLOW_S + 1)
-    async with connect(ws_url(gateway)) as ws:
-        await ws.send(json.dumps({"type": "resume", "conversation": conversation}))
-        assert json.loads(await ws.recv())["type"] == "resumed"
-        kept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+    async with back_after_a_slow_reply(gateway) as (_, _, kept):
         assert HELPLINE in kept[0]["text"]
-        assert kept[1]["text"] == "echo: slow reply while i change page"
+        assert kept[1]["text"] == f"echo: {SLOW_REPLY}"
 
 
 async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_helpline(
