@@ -8,18 +8,26 @@ tracker in memory with the survivor's own words, so the assistant understands th
 database has personal data replaced by labels (`bot.privacy.redaction`). No event broker is used: one
 would receive the unredacted events.
 
-Connections are checked before use (`pool_pre_ping`), so a restarted database costs nothing: the next
-turn reconnects and is stored. A SQLite file is put in write-ahead-log mode with `synchronous=NORMAL`:
-each turn's commit no longer waits for several fsyncs (a tenth of the Rasa server's CPU under load,
-docs/performance.md); a committed turn survives a crash of any process, and at worst the last turns
-before a power cut are lost.
+Connections to a database server are checked before use (`pool_pre_ping`), so a restarted database
+costs nothing: the next turn reconnects and is stored. A SQLite file is put in write-ahead-log mode
+with `synchronous=NORMAL`: each turn's commit no longer waits for several fsyncs (a tenth of the Rasa
+server's CPU under load, docs/performance.md); a committed turn survives a crash of any process, and at
+worst the last turns before a power cut are lost. Its connections are pooled, as for a server
+(SQLAlchemy 1.4 opens a new SQLite connection for every session otherwise).
+
+Rasa's store counts a conversation's stored events with a query before every save, to know which
+events are new. This store remembers the count on the tracker it retrieved or saved instead, which is
+exact: the events a tracker has beyond it are the ones this process added since. A tracker that did
+not come from this store is counted as Rasa does. (Rasa's lock store keeps one process at a time on a
+conversation, so nothing else writes to it between the two.)
 
 This store is the first Haven code Rasa loads in its server process, so it also installs what Haven
 needs there: log redaction and the prebuilt action response validator (bot/action_response.py).
 """
 
+import itertools
 import logging
-from typing import Any, Dict, Iterator, Optional, Text, cast
+from typing import Any, Dict, Iterator, Optional, Text, Union, cast
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -27,8 +35,9 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot import action_response
 from bot.privacy import log_redaction
@@ -42,6 +51,9 @@ REDACTED_KEYS = frozenset({"text", "value", "metadata"})
 SKIPPED_KEYS = frozenset({"response_selector"})
 """The assistant's own fixed answers, repeated in the parse data: nothing personal, and long."""
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+STORED_EVENTS = "_haven_stored_events"
+"""Set on a tracker this store retrieved or saved: how many of its events are in the database."""
+IN_MEMORY_SQLITE = ("", ":memory:")
 
 
 def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
@@ -49,6 +61,18 @@ def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+
+
+def create_engine(url: Union[str, URL]) -> Engine:
+    """A SQLite file gets a pool of tuned connections; a server gets connections checked before use."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+    if (parsed.database or "") in IN_MEMORY_SQLITE:
+        return sa.create_engine(url)
+    engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+    sa.event.listen(engine, "connect", _tune_sqlite)
+    return engine
 
 
 def redact_values(value: Any) -> Any:
@@ -108,16 +132,31 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
         url = self.get_db_url(dialect, host, port, db, username, password, None, query)
         cast(Engine, vars(self)["engine"]).dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _tune_sqlite)
+        self.engine = create_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine)
         default_redactor()
         log_redaction.install()
         action_response.install()
         logger.info("Conversations are stored redacted (%s).", dialect)
 
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The latest session's tracker, which knows that all its events are stored."""
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the new events; the tracker then knows they are stored."""
+        await super().save(tracker)
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
+
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The events not yet stored, redacted: SQLTrackerStore.save writes exactly these."""
-        for event in super()._additional_events(session, tracker):
+        stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None or tracker.events.maxlen is not None:
+            new_events = super()._additional_events(session, tracker)
+        else:
+            new_events = itertools.islice(tracker.events, stored, None)
+        for event in new_events:
             yield redacted(event)

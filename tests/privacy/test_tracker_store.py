@@ -151,3 +151,60 @@ def test_a_relative_sqlite_url_is_the_repos_file_whatever_the_working_directory(
     assert store.engine.url.database == str(Path(__file__).resolve().parents[2] / "var" / "haven-relative-test.db")
     assert not (tmp_path / "var").exists()
     (Path(__file__).resolve().parents[2] / "var" / "haven-relative-test.db").unlink()
+
+
+def _statements(store: RedactingSQLTrackerStore) -> List[str]:
+    """Every SQL statement the store runs from now on."""
+    seen: List[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2].lower()))
+    return seen
+
+
+async def _two_turns_saved_twice(store: RedactingSQLTrackerStore, sender: str) -> List[str]:
+    """As Rasa does: retrieve, add a turn, save (twice per message: after the user's words and at the end)."""
+    await store.save(DialogueStateTracker.from_events(sender, _turn()))
+    statements = _statements(store)
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    for event in _turn("and now?"):
+        tracker.update(event)
+    await store.save(tracker)
+    await store.save(tracker)
+    return statements
+
+
+async def test_a_retrieved_tracker_stores_each_new_event_once_without_counting_rows(tmp_path: Path) -> None:
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+    sender = uuid.uuid4().hex
+    statements = await _two_turns_saved_twice(store, sender)
+    rows = _rows(store, sender)
+    assert [row["event"] for row in rows] == ["user", "slot", "action", "bot"] * 2
+    assert [row.get("text") for row in rows if row["event"] == "user"][1] == "and now?"
+    assert not [sql for sql in statements if "count(" in sql], "the tracker knows what is stored"
+
+
+async def test_postgresql_retrieved_tracker_stores_each_new_event_once(pg_store: RedactingSQLTrackerStore) -> None:
+    sender = uuid.uuid4().hex
+    statements = await _two_turns_saved_twice(pg_store, sender)
+    assert [row["event"] for row in _rows(pg_store, sender)] == ["user", "slot", "action", "bot"] * 2
+    assert not [sql for sql in statements if "count(" in sql]
+
+
+async def test_a_tracker_the_store_did_not_load_is_counted_so_nothing_is_stored_twice(tmp_path: Path) -> None:
+    """Rasa's HTTP API can build a tracker itself (replace events); then the rows are counted."""
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+    sender = uuid.uuid4().hex
+    await store.save(DialogueStateTracker.from_events(sender, _turn()))
+    await store.save(DialogueStateTracker.from_events(sender, _turn() + _turn("and now?")))
+    assert len(_rows(store, sender)) == 8
+
+
+async def test_sqlite_connections_are_reused_and_tuned_once(tmp_path: Path) -> None:
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+    opened: List[Any] = []
+    sa.event.listen(store.engine, "connect", lambda connection, _: opened.append(connection))
+    sender = uuid.uuid4().hex
+    for turn in range(3):
+        await store.save(DialogueStateTracker.from_events(sender, _turn(f"turn {turn}")))
+        assert await store.retrieve(sender) is not None
+    assert len(opened) == 1, "one connection, opened (and put in WAL mode) once"
