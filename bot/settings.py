@@ -64,6 +64,8 @@ class Settings:
     rasa_timeout_s: float = 30.0
     erase_on_exit: bool = True
     retention_days: float = 30.0
+    audit_retention_days: float = 365.0
+    """The staff audit log (metadata only) is kept longer than conversations, so supervisors can look back."""
     rate_conversations: int = 30
     rate_conversations_seconds: float = 600.0
     database_url: str = DEFAULT_DATABASE
@@ -99,6 +101,7 @@ class Settings:
             rasa_timeout_s=_float(env, "HAVEN_RASA_TIMEOUT_S", cls.rasa_timeout_s),
             erase_on_exit=env.get("HAVEN_ERASE_ON_EXIT", "true").strip().lower() not in ("0", "false", "no", "off"),
             retention_days=_float(env, "HAVEN_RETENTION_DAYS", cls.retention_days),
+            audit_retention_days=_float(env, "HAVEN_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
             rate_conversations=_int(env, "HAVEN_RATE_CONVERSATIONS", cls.rate_conversations),
             rate_conversations_seconds=_float(env, "HAVEN_RATE_CONVERSATIONS_SECONDS", cls.rate_conversations_seconds),
             database_url=database_url(env),

@@ -30,6 +30,15 @@ def opened(engine: Engine, actor: int, conversation: str) -> None:
         record(connection, actor, "opened", conversation)
 
 
+def purge(engine: Engine, cutoff: float) -> int:
+    """Deletes the entries older than `cutoff` (Unix seconds); returns how many went. The log keeps
+    conversation ids, so it has its own retention period instead of living for ever."""
+    with engine.begin() as connection:
+        if not sa.inspect(connection).has_table(audit_log.name):
+            return 0
+        return int(connection.execute(audit_log.delete().where(audit_log.c.at < cutoff)).rowcount)
+
+
 def recent(engine: Engine, limit: int = MAX_SHOWN) -> List[Dict[str, object]]:
     """The latest entries, newest first, with the actor's account name (supervisors need to know who)."""
     query = (

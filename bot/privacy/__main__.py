@@ -1,4 +1,5 @@
-"""`python -m bot.privacy purge [--days N]`: delete conversations past the retention period.
+"""`python -m bot.privacy purge [--days N] [--audit-days N]`: delete what is past its retention period:
+conversations (HAVEN_RETENTION_DAYS) and staff audit-log entries (HAVEN_AUDIT_RETENTION_DAYS).
 
 `scripts/run` (make run) runs it at start and then every HAVEN_PURGE_EVERY_S seconds (default hourly).
 `python -m bot.privacy erase ID` deletes one conversation at once (for a request made to the charity).
@@ -12,6 +13,7 @@ import sys
 import time
 from typing import List, Optional
 
+from bot.handoff import audit
 from bot.privacy.erasure import ConversationEraser
 from bot.settings import Settings
 
@@ -27,6 +29,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     purge = commands.add_parser("purge", help="delete conversations whose last message is older than --days")
     purge.add_argument("--days", type=float, default=settings.retention_days, help="retention period in days")
+    purge.add_argument("--audit-days", type=float, default=settings.audit_retention_days,
+                       help="retention period of the staff audit log in days")
     erase = commands.add_parser("erase", help="delete one conversation now")
     erase.add_argument("conversation")
     args = parser.parse_args(argv)
@@ -35,13 +39,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.command == "erase":
         print(f"Deleted {eraser.erase(args.conversation)} rows.")
         return 0
-    if args.days <= 0:
-        parser.error("--days must be more than 0")
-    conversations, rows = eraser.purge(time.time() - args.days * SECONDS_PER_DAY)
+    if args.days <= 0 or args.audit_days <= 0:
+        parser.error("--days and --audit-days must be more than 0")
+    now = time.time()
+    conversations, rows = eraser.purge(now - args.days * SECONDS_PER_DAY)
     logger.info(
         "Retention purge: %d conversations (%d rows) older than %g days deleted.",
         conversations, rows, args.days,
     )
+    entries = audit.purge(eraser.engine, now - args.audit_days * SECONDS_PER_DAY)
+    logger.info("Retention purge: %d audit-log entries older than %g days deleted.", entries, args.audit_days)
     return 0
 
 
