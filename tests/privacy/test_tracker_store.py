@@ -208,3 +208,17 @@ async def test_sqlite_connections_are_reused_and_tuned_once(tmp_path: Path) -> N
         await store.save(DialogueStateTracker.from_events(sender, _turn(f"turn {turn}")))
         assert await store.retrieve(sender) is not None
     assert len(opened) == 1, "one connection, opened (and put in WAL mode) once"
+
+
+async def test_a_chat_deleted_while_rasa_answers_is_not_stored_again(tmp_path: Path) -> None:
+    """"Delete chat" removes the rows mid-turn; the turn's save must not bring the deleted words back."""
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+    sender = uuid.uuid4().hex
+    await store.save(DialogueStateTracker.from_events(sender, _turn()))
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender})
+    tracker.update(BotUttered("Here is the answer to the last question."))
+    await store.save(tracker)
+    assert [row["event"] for row in _rows(store, sender)] == ["bot"]
