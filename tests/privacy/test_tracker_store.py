@@ -94,6 +94,15 @@ def test_nested_values_and_metadata_are_redacted_and_other_fields_kept() -> None
     assert cleaned["timestamp"] == 1.5 and cleaned["parse_data"]["intent"] == {"name": "inform"}
 
 
+def test_rasas_model_id_is_kept_but_a_number_under_its_name_is_still_redacted() -> None:
+    """A model id is a run of hex digits Presidio took for bank details; it is Rasa's, never personal."""
+    model_id = "abc8f432053443d3a27562919d49592c"
+    kept = redact_event_data({"event": "action", "metadata": {"model_id": model_id, "assistant_id": "haven"}})
+    assert kept["metadata"] == {"model_id": model_id, "assistant_id": "haven"}
+    cleaned = redact_event_data({"event": "user", "metadata": {"model_id": f"call {PHONE}"}})
+    assert cleaned["metadata"] == {"model_id": "call [phone number]"}
+
+
 def _kill_store_connections(store: RedactingSQLTrackerStore) -> int:
     """What a database restart does to the store: every one of its connections is cut."""
     with sa.create_engine(RedactingSQLTrackerStore.get_db_url(**PG)).connect() as admin:
