@@ -81,3 +81,15 @@ async def test_reporting_answers_say_support_does_not_depend_on_reporting(agent:
 async def test_gibberish_gets_the_fallback_with_helpline(agent: Agent) -> None:
     replies = await _replies(agent, "model-gibberish", "qwxz plorf zzkk")
     assert any("0808 2000 247" in reply for reply in replies)
+
+
+async def test_every_topic_answer_belongs_to_the_topic_the_intent_names(agent: Agent) -> None:
+    """utter_<topic> says the selector's answer: it must never be another topic's answer."""
+    topics = {intent for _, intent in _examples()} & set(agent.domain.retrieval_intents)
+    assert topics, "the held-out set asks topic questions"
+    for text, _ in _examples():
+        parsed = await agent.parse_message(text)
+        intent = parsed["intent"]["name"]
+        if intent in topics:
+            answer = parsed["response_selector"]["default"]["response"]["intent_response_key"]
+            assert answer.startswith(f"{intent}/"), (text, intent, answer)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,12 +93,16 @@ async def held_out(agent: Any) -> Dict[str, Any]:
 
     examples = load_data(str(TEST_SET)).training_examples
     danger_total = danger_hit = others_total = false_alarms = correct = net_fired = 0
+    answers_total = answers_right = 0
     missed: List[str] = []
     for example in examples:
         parsed = await agent.parse_message(example.get("text"))
         predicted, expected = parsed["intent"]["name"], example.get("intent")
         correct += predicted == expected
         net_fired += bool(parsed.get("safety_net"))
+        if example.get(INTENT_RESPONSE_KEY):
+            answers_total += 1
+            answers_right += _selected_answer(parsed) == example.get(INTENT_RESPONSE_KEY)
         if expected == DANGER_INTENT:
             danger_total += 1
             danger_hit += predicted == DANGER_INTENT
@@ -114,8 +120,16 @@ async def held_out(agent: Any) -> Dict[str, Any]:
         "false_alarms": false_alarms,
         "others_total": others_total,
         "net_fired": net_fired,
+        "answer_accuracy": answers_right / answers_total if answers_total else 0.0,
+        "answers_total": answers_total,
         "missed": missed,
     }
+
+
+def _selected_answer(parsed: Dict[str, Any]) -> Optional[str]:
+    """The topic answer the response selector picked ("reporting/anonymous"), if any."""
+    selected = parsed.get("response_selector", {}).get("default", {}).get("response", {})
+    return selected.get(INTENT_RESPONSE_KEY)
 
 
 def story_accuracy() -> Tuple[int, int]:
@@ -163,6 +177,7 @@ def measure(folds: int, skip_cross_validation: bool) -> List[Row]:
             f"({scores['false_alarms']}/{scores['others_total']})", f"≤ {MAX_FALSE_POSITIVE_RATE}",
             scores["false_positive_rate"] <= MAX_FALSE_POSITIVE_RATE),
         Row("safety net fired (held-out)", str(scores["net_fired"])),
+        Row("topic answer accuracy (held-out)", f"{scores['answer_accuracy']:.3f} ({scores['answers_total']} msgs)"),
     ]
     failed, total = story_accuracy()
     rows += [
