@@ -6,8 +6,8 @@ SHELL := /bin/bash
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
-# Rasa's training cache (.rasa/) only pays when retraining an unchanged component; make never does,
-# and writing it cost time and hundreds of MB on every training and cross-validation fold.
+# make trains with --force (below), so Rasa's training cache (.rasa/) would only be written, never read:
+# it cost time and hundreds of MB on every training and every cross-validation fold.
 export RASA_MAX_CACHE_SIZE := 0
 
 VENV := .venv
