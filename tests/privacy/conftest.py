@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
@@ -19,6 +20,12 @@ def _postgres_available() -> bool:
             return True
     except sa.exc.OperationalError:
         return False
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> RedactingSQLTrackerStore:
+    """The redacting store on a fresh SQLite file, as `make run` uses it."""
+    return RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import uuid
 from pathlib import Path
 from typing import List
 
-import pytest
 import sqlalchemy as sa
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -36,11 +34,6 @@ def _stored(store: RedactingSQLTrackerStore, sender: str) -> int:
 
 def _eraser_for(store: RedactingSQLTrackerStore) -> ConversationEraser:
     return ConversationEraser(store.engine.url)
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> RedactingSQLTrackerStore:
-    return RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
 
 
 async def _check_erase_and_purge(store: RedactingSQLTrackerStore) -> None:

@@ -65,9 +65,8 @@ async def _store_and_check(store: RedactingSQLTrackerStore, sender: str) -> None
     assert loaded.latest_message.text.startswith("he took my phone, call me on [phone number]")
 
 
-async def test_sqlite_rows_hold_no_personal_data(tmp_path: Path) -> None:
-    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
-    await _store_and_check(store, uuid.uuid4().hex)
+async def test_sqlite_rows_hold_no_personal_data(sqlite_store: RedactingSQLTrackerStore) -> None:
+    await _store_and_check(sqlite_store, uuid.uuid4().hex)
 
 
 async def test_a_sqlite_turn_is_committed_in_wal_mode_and_seen_by_other_processes(tmp_path: Path) -> None:
@@ -182,11 +181,12 @@ async def _two_turns_saved_twice(store: RedactingSQLTrackerStore, sender: str) -
     return statements
 
 
-async def test_a_retrieved_tracker_stores_each_new_event_once_without_counting_rows(tmp_path: Path) -> None:
-    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+async def test_a_retrieved_tracker_stores_each_new_event_once_without_counting_rows(
+    sqlite_store: RedactingSQLTrackerStore,
+) -> None:
     sender = uuid.uuid4().hex
-    statements = await _two_turns_saved_twice(store, sender)
-    rows = _rows(store, sender)
+    statements = await _two_turns_saved_twice(sqlite_store, sender)
+    rows = _rows(sqlite_store, sender)
     assert [row["event"] for row in rows] == ["user", "slot", "action", "bot"] * 2
     assert [row.get("text") for row in rows if row["event"] == "user"][1] == "and now?"
     assert not [sql for sql in statements if "count(" in sql], "the tracker knows what is stored"
@@ -199,35 +199,36 @@ async def test_postgresql_retrieved_tracker_stores_each_new_event_once(pg_store:
     assert not [sql for sql in statements if "count(" in sql]
 
 
-async def test_a_tracker_the_store_did_not_load_is_counted_so_nothing_is_stored_twice(tmp_path: Path) -> None:
+async def test_a_tracker_the_store_did_not_load_is_counted_so_nothing_is_stored_twice(
+    sqlite_store: RedactingSQLTrackerStore,
+) -> None:
     """Rasa's HTTP API can build a tracker itself (replace events); then the rows are counted."""
-    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
     sender = uuid.uuid4().hex
-    await store.save(DialogueStateTracker.from_events(sender, _turn()))
-    await store.save(DialogueStateTracker.from_events(sender, _turn() + _turn("and now?")))
-    assert len(_rows(store, sender)) == 8
+    await sqlite_store.save(DialogueStateTracker.from_events(sender, _turn()))
+    await sqlite_store.save(DialogueStateTracker.from_events(sender, _turn() + _turn("and now?")))
+    assert len(_rows(sqlite_store, sender)) == 8
 
 
-async def test_sqlite_connections_are_reused_and_tuned_once(tmp_path: Path) -> None:
-    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
+async def test_sqlite_connections_are_reused_and_tuned_once(sqlite_store: RedactingSQLTrackerStore) -> None:
     opened: List[Any] = []
-    sa.event.listen(store.engine, "connect", lambda connection, _: opened.append(connection))
+    sa.event.listen(sqlite_store.engine, "connect", lambda connection, _: opened.append(connection))
     sender = uuid.uuid4().hex
     for turn in range(3):
-        await store.save(DialogueStateTracker.from_events(sender, _turn(f"turn {turn}")))
-        assert await store.retrieve(sender) is not None
+        await sqlite_store.save(DialogueStateTracker.from_events(sender, _turn(f"turn {turn}")))
+        assert await sqlite_store.retrieve(sender) is not None
     assert len(opened) == 1, "one connection, opened (and put in WAL mode) once"
 
 
-async def test_a_chat_deleted_while_rasa_answers_is_not_stored_again(tmp_path: Path) -> None:
+async def test_a_chat_deleted_while_rasa_answers_is_not_stored_again(
+    sqlite_store: RedactingSQLTrackerStore,
+) -> None:
     """"Delete chat" removes the rows mid-turn; the turn's save must not bring the deleted words back."""
-    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "haven.db"))
     sender = uuid.uuid4().hex
-    await store.save(DialogueStateTracker.from_events(sender, _turn()))
-    tracker = await store.retrieve(sender)
+    await sqlite_store.save(DialogueStateTracker.from_events(sender, _turn()))
+    tracker = await sqlite_store.retrieve(sender)
     assert tracker is not None
-    with store.engine.begin() as connection:
+    with sqlite_store.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender})
     tracker.update(BotUttered("Here is the answer to the last question."))
-    await store.save(tracker)
-    assert [row["event"] for row in _rows(store, sender)] == ["bot"]
+    await sqlite_store.save(tracker)
+    assert [row["event"] for row in _rows(sqlite_store, sender)] == ["bot"]
