@@ -106,7 +106,7 @@ def _start_rasa(port: int, env: Dict[str, str], log: Path) -> "subprocess.Popen[
     """`rasa run` as scripts/run starts it with HAVEN_REDIS_URL set (endpoints-scaleout.yml)."""
     command = [
         str(ROOT / ".venv" / "bin" / "rasa"), "run", "--model", env["HAVEN_MODEL"], "--enable-api",
-        "--auth-token", env["HAVEN_RASA_TOKEN"], "--interface", "127.0.0.1", "--port", str(port),
+        f"--auth-token={env['HAVEN_RASA_TOKEN']}", "--interface", "127.0.0.1", "--port", str(port),
         "--credentials", "credentials.yml", "--endpoints", "endpoints-scaleout.yml",
     ]
     with log.open("wb") as out:
