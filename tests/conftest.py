@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, Tuple
 import pytest
 import requests
 import yaml
+from rasa.core.agent import Agent
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -58,6 +59,12 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` (make test does it first).")
     return MODEL
+
+
+@pytest.fixture(scope="session")
+async def agent(trained_model: Path) -> Agent:
+    """The trained model, loaded once for every in-process test of it."""
+    return Agent.load(str(trained_model))
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 from typing import List, Set, Tuple
 
-import pytest
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 
@@ -17,11 +16,6 @@ from bot.nlp.safety_net import DEFAULT_DANGER_INTENT
 TEST_SET = Path(__file__).resolve().parent / "nlu_test.yml"
 TRAINING_DATA = Path(__file__).resolve().parents[1] / "data" / "nlu"
 MAX_FALSE_POSITIVE_RATE = 0.02
-
-
-@pytest.fixture(scope="session")
-async def agent(trained_model: Path) -> Agent:
-    return Agent.load(str(trained_model))
 
 
 def _examples() -> List[Tuple[str, str]]:
