@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.component_config import require_names
 from bot.nlp.patterns import LOCATION, NEED, WHO_FOR_LABEL
 
 logger = logging.getLogger(__name__)
@@ -48,9 +49,7 @@ class EntityTypeFeaturizer(SparseFeaturizer, GraphComponent):
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         """Refuses an empty or malformed list of types, which would silently add nothing."""
-        labels = config.get(LABELS_KEY)
-        if not isinstance(labels, list) or not labels or not all(isinstance(label, str) and label for label in labels):
-            raise ValueError(f"EntityTypeFeaturizer needs a non-empty list of entity types in '{LABELS_KEY}'.")
+        require_names(config, LABELS_KEY, cls.__name__, "entity types")
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         """Keeps the entity types in a fixed order: the feature columns."""

@@ -20,6 +20,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.component_config import require_names
+
 logger = logging.getLogger(__name__)
 
 DROP_FROM_KEY = "drop_token_features_from"
@@ -37,9 +39,7 @@ class SentenceFeaturesOnly(GraphComponent):
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         """Refuses anything but a non-empty list of featurizer names (a typo would drop nothing)."""
-        names = config.get(DROP_FROM_KEY)
-        if not isinstance(names, list) or not names or not all(isinstance(name, str) and name for name in names):
-            raise ValueError(f"SentenceFeaturesOnly needs a non-empty list of featurizer names in '{DROP_FROM_KEY}'.")
+        require_names(config, DROP_FROM_KEY, cls.__name__, "featurizer names")
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         """Keeps the featurizer names (their aliases in config.yml) whose token level goes."""
