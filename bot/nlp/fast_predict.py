@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 Outputs = Dict[str, Union[np.ndarray, Dict[str, Any]]]
 RasaPredict = Callable[[RasaModel, Tuple[np.ndarray, ...]], Outputs]
 
+RASA_PREDICT: RasaPredict = RasaModel._rasa_predict
+"""Rasa's own `_rasa_predict`, kept before `install()` replaces it."""
+
 
 class _TracedGraph:
     """The one concrete graph of a model's prediction step, called with flat tensors."""
@@ -72,7 +75,7 @@ def install() -> None:
     """Routes Rasa's prediction calls through the direct call (once per process)."""
     global _direct_predict
     if _direct_predict is None:
-        _direct_predict = _DirectPredict(RasaModel._rasa_predict)
+        _direct_predict = _DirectPredict(RASA_PREDICT)
         direct_predict = _direct_predict
 
         def _rasa_predict(model: RasaModel, batch_in: Tuple[np.ndarray, ...]) -> Outputs:

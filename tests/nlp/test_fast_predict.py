@@ -35,9 +35,11 @@ async def _predictions(agent: Agent, texts: List[str]) -> List[Tuple[Any, ...]]:
 
 
 async def test_direct_calls_predict_exactly_what_rasa_predicts(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa's own path first (even if a tracker store in this process installed the direct one)."""
     texts = _held_out_texts()
+    monkeypatch.setattr(RasaModel, "_rasa_predict", fast_predict.RASA_PREDICT)
     as_rasa_predicts = await _predictions(agent, texts)
-    direct = fast_predict._DirectPredict(RasaModel._rasa_predict)
+    direct = fast_predict._DirectPredict(fast_predict.RASA_PREDICT)
     direct_calls: List[int] = []
 
     def _counted(model: RasaModel, batch_in: Tuple[np.ndarray, ...]) -> Any:
@@ -51,9 +53,10 @@ async def test_direct_calls_predict_exactly_what_rasa_predicts(agent: Agent, mon
 
 def test_installing_twice_wraps_rasa_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_predict, "_direct_predict", None)
-    monkeypatch.setattr(RasaModel, "_rasa_predict", RasaModel._rasa_predict)
+    monkeypatch.setattr(RasaModel, "_rasa_predict", fast_predict.RASA_PREDICT)
     fast_predict.install()
     installed = RasaModel._rasa_predict
     fast_predict.install()
-    assert RasaModel._rasa_predict is installed
+    assert RasaModel._rasa_predict is installed is not fast_predict.RASA_PREDICT
     assert fast_predict._direct_predict is not None
+    assert fast_predict._direct_predict.rasa_predict is fast_predict.RASA_PREDICT
