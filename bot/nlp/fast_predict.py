@@ -6,7 +6,7 @@ derives a type for that whole input and matches it against the signature before 
 and that matching cost more than the graph itself: a tenth of the Rasa server's CPU at saturation
 (py-spy, docs/performance.md). The graph, traced once, is the same on every call, so after Rasa's
 first prediction this calls it directly with the arrays as tensors (`ConcreteFunction._call_flat`,
-the call TensorFlow makes in the end). Predictions are identical (tests/test_model.py).
+the call TensorFlow makes in the end). Predictions are identical (tests/nlp/test_fast_predict.py).
 """
 
 import logging
