@@ -22,7 +22,8 @@ from bot.privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
 
-DANGER_INTENT = "immediate_danger"
+URGENT_INTENTS = ("immediate_danger", "self_harm")
+"""A risk to life: danger now, or thoughts of self-harm. Either puts the survivor first in the queue."""
 NOT_CONTENT = ("request_human", "affirm", "deny")
 """Intents whose words say nothing about the survivor's situation: never the queue preview."""
 PREVIEW_CHARS = 160
@@ -49,9 +50,10 @@ def unavailable_text(hours_open: Availability) -> str:
 
 
 def had_danger(tracker: Tracker) -> bool:
-    """Whether anything the survivor said in this conversation was recognised as danger."""
+    """Whether anything the survivor said in this conversation was recognised as a risk to life."""
     return any(
-        event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == DANGER_INTENT
+        event.get("event") == "user"
+        and (event.get("parse_data") or {}).get("intent", {}).get("name") in URGENT_INTENTS
         for event in tracker.events
     )
 

@@ -56,9 +56,13 @@ async def test_someone_available_queues_the_survivor_pauses_the_bot_and_says_whe
     assert "900123" not in waiting[0].preview and "took my phone" in waiting[0].preview
 
 
-async def test_danger_earlier_in_the_conversation_puts_them_first(staffed: Engine) -> None:
+@pytest.mark.parametrize(
+    "text, intent", [("hes outside with a knife", "immediate_danger"), ("i want to end it all", "self_harm")]
+)
+async def test_a_risk_to_life_earlier_in_the_conversation_puts_them_first(staffed: Engine, text: str,
+                                                                          intent: str) -> None:
     queue.request(staffed, "a" * 32, queue.NORMAL, "")
-    messages, _ = await _run(_conversation(_user("hes outside with a knife", "immediate_danger")))
+    messages, _ = await _run(_conversation(_user(text, intent)))
     assert "next in the queue" in messages[0]["text"]
     assert queue.waiting(staffed)[0].priority == queue.URGENT
 

@@ -1,11 +1,11 @@
-"""The safety net component overrides the NLU prediction when a danger rule fires."""
+"""The safety net component overrides the NLU prediction when a danger or a self-harm rule fires."""
 
 from typing import Any, Dict
 
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp.safety_net import DEFAULT_DANGER_INTENT, SAFETY_NET_KEY, DangerSafetyNet
+from bot.nlp.safety_net import DEFAULT_DANGER_INTENT, DEFAULT_SELF_HARM_INTENT, SAFETY_NET_KEY, DangerSafetyNet
 
 
 def _message(text: str, intent: str, confidence: float) -> Message:
@@ -44,7 +44,7 @@ def test_leaves_other_messages_alone() -> None:
 
 
 def test_danger_intent_is_configurable() -> None:
-    net = DangerSafetyNet({"danger_intent": "emergency"})
+    net = DangerSafetyNet({**DangerSafetyNet.get_default_config(), "danger_intent": "emergency"})
     [message] = net.process([_message("help", "greet", 0.9)])
     assert message.get(INTENT)["name"] == "emergency"
 
@@ -54,3 +54,14 @@ def test_safety_net_output_reaches_the_parse_data() -> None:
     parse_data = message.as_dict(only_output_properties=True)
     assert parse_data[INTENT]["name"] == DEFAULT_DANGER_INTENT
     assert parse_data[SAFETY_NET_KEY]["rule"] == "weapon"
+
+
+def test_wanting_to_end_it_all_is_never_taken_for_stop() -> None:
+    [message] = _net().process([_message("i just want to end it all", "stop", 0.96)])
+    assert message.get(INTENT) == {"name": DEFAULT_SELF_HARM_INTENT, "confidence": 1.0}
+    assert message.get(SAFETY_NET_KEY) == {"rule": "end_my_life"}
+
+
+def test_danger_comes_before_self_harm() -> None:
+    [message] = _net().process([_message("he has a knife and i want to die", "recognise", 0.5)])
+    assert message.get(INTENT)["name"] == DEFAULT_DANGER_INTENT

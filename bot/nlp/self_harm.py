@@ -1,0 +1,70 @@
+"""Rule-based recognition of messages that say the writer may harm or kill themselves.
+
+Abuse raises the risk of suicide, and "i want to end it all" must never be read as "stop the
+questions". Like `bot.nlp.danger`, this runs under the model and fires however it is typed. It only
+looks for the first person ("myself", "my life", "i want to die"): an abuser's threat to kill
+*himself* is coercion the survivor is asking about, not a sign that she is at risk. Past or
+hypothetical wording is not guarded: a gentle answer with Samaritans' number costs little when it
+was not needed.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional, Pattern, Tuple
+
+from bot.nlp.danger import MAX_CHARS_CHECKED, normalise
+
+logger = logging.getLogger(__name__)
+
+SELF_HARM_PATTERNS: Tuple[Tuple[str, str], ...] = (
+    # "i want to kill myself", "ive been cutting myself", "he told me to kill myself", "wanna kms"
+    ("harm_myself", r"\b(?:kill(?:ing)?|hurt(?:ing)?|harm(?:ing)?|hang(?:ing)?|cut(?:ting)?|top(?:ping)?)\s+myself\b"
+                    r"|\bi\s+(?:\w+\s+){0,3}?self[\s-]?harm|\bkms\b"),
+    # "i want to end my life", "thoughts of taking my own life", "end it all", "i want it all to end"
+    ("end_my_life", r"\b(?:end|ending|take|taking)\s+my\s+(?:own\s+)?life\b|\bend\s+it\s+all\b"
+                    r"|\bwant\s+(?:it\s+all|everything)\s+to\s+(?:end|be\s+over)\b"),
+    # "i want to die", "i wish i was dead", "better off without me", "if i was dead"
+    ("want_to_die", r"\b(?:want|wish\s+i\s+could|ready)\s+to\s+die\b"
+                    r"|\bwish\s+i\s+(?:was|were)\s+(?:dead|never\s+born)\b"
+                    r"|\bbetter\s+off\s+(?:dead|without\s+me)\b|\bif\s+i\s+(?:was|were)\s+dead\b"
+                    r"|\brather\s+be\s+dead\b|\b(?:wish|want|hope)\b.*\b(?:not|never)\s+wake\s+up\b"),
+    # "i don't want to live anymore", "i do not want to be alive"
+    ("not_want_to_live", r"\b(?:do\s+not|dont|don't)\s+want\s+to\s+(?:be\s+alive|live|exist|wake\s+up)\b"
+                         r"(?!\s+(?:with|in|like|there|near|under|at|together))"),
+    # "i feel suicidal", "having suicidal thoughts", "thinking about suicide", "suicidal"
+    ("suicidal", r"\b(?:am|feel|feeling|felt|been|getting)\s+(?:really\s+|so\s+|very\s+)?suicidal\b|^suicidal$"
+                 r"|\bsuicidal\s+(?:thoughts|feelings)\b|\b(?:thinking|thought|thoughts)\s+(?:about|of)\s+suicide\b"),
+    # "i'm going to take all my pills", "ive got tablets and im taking them all", "an overdose"
+    ("overdose", r"\b(?:take|taking|took|swallow|swallowed)\s+all\s+(?:of\s+)?(?:my|the|these)\s+"
+                 r"(?:pills|tablets|meds|medication)\b|\b(?:pills|tablets)\b.*\btak(?:e|ing)\s+them\s+all\b"
+                 r"|\boverdose\b"),
+    # "there's no point living", "no reason to keep living", "life isn't worth living"
+    ("no_point_living", r"\bno\s+(?:point|reason)\s+(?:in\s+|to\s+)?(?:keep\s+)?(?:living|live|going\s+on|go\s+on|"
+                        r"being\s+alive)\b|\bpoint\s+(?:in|of)\s+living\b|\b(?:not|isnt|isn't)\s+worth\s+living\b"
+                        r"|\bcannot\s+go\s+on\s+living\b"),
+)
+
+
+@dataclass(frozen=True)
+class SelfHarmMatch:
+    """Which self-harm rule fired."""
+
+    rule: str
+
+
+@lru_cache(maxsize=1)
+def _compiled_patterns() -> Tuple[Tuple[str, Pattern[str]], ...]:
+    return tuple((name, re.compile(pattern)) for name, pattern in SELF_HARM_PATTERNS)
+
+
+def detect_self_harm(text: Optional[str]) -> Optional[SelfHarmMatch]:
+    """Return the first self-harm rule that fires on `text`, or None."""
+    if not text:
+        return None
+    normalised = normalise(text[:MAX_CHARS_CHECKED])
+    for name, pattern in _compiled_patterns():
+        if pattern.search(normalised):
+            return SelfHarmMatch(rule=name)
+    return None

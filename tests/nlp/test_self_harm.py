@@ -1,0 +1,59 @@
+"""The self-harm rules fire on the writer's own risk however it is typed, and not on other people's."""
+
+import pytest
+
+from bot.nlp.danger import MAX_CHARS_CHECKED
+from bot.nlp.self_harm import detect_self_harm
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself",
+        "im gonna end it all",
+        "I Want To Die",
+        "i wish i was dead",
+        "i dont want to live anymore",
+        "i don't want to be alive",
+        "im feeling suicidal",
+        "ive been having suicidal thoughts",
+        "i might take all my pills tonight",
+        "theres no point living",
+        "i cant go on living like this",
+        "i self harm when he shouts",
+        "ive started self harming again",
+        "everyone would be better off without me",
+        "i want to end my life",
+        "wanna kms",
+        "he told me to go and kill myself",
+    ],
+)
+def test_the_writers_own_risk_is_recognised(text: str) -> None:
+    assert detect_self_harm(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he says he will kill himself if i leave",
+        "he threatens suicide when i try to leave",
+        "he threatens to self harm if i ever leave him",
+        "he says nobody would even notice if i was gone",
+        "my friend wants to kill herself",
+        "i dont want to live with him anymore",
+        "i dont want to live in this house",
+        "my feet are killing me",
+        "i could die of embarrassment",
+        "i want to end this chat",
+        "stop the questions",
+        "i locked myself in the bathroom",
+        "",
+    ],
+)
+def test_other_peoples_threats_and_everyday_phrases_are_not(text: str) -> None:
+    assert detect_self_harm(text) is None
+
+
+def test_a_phrase_deep_in_an_oversized_message_is_still_found() -> None:
+    text = "he keeps shouting. " * ((MAX_CHARS_CHECKED - 200) // 19) + "i want to die"
+    assert detect_self_harm(text) is not None
