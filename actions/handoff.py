@@ -49,7 +49,7 @@ def unavailable_text(hours_open: Availability) -> str:
     )
 
 
-def had_danger(tracker: Tracker) -> bool:
+def had_risk_to_life(tracker: Tracker) -> bool:
     """Whether anything the survivor said in this conversation was recognised as a risk to life."""
     return any(
         event.get("event") == "user"
@@ -91,7 +91,7 @@ class ActionRequestHandoff(Action):
                 else:
                     dispatcher.utter_message(response="utter_handoff_unavailable")
                 return []
-            priority = queue.URGENT if had_danger(tracker) else queue.NORMAL
+            priority = queue.URGENT if had_risk_to_life(tracker) else queue.NORMAL
             position = queue.request(engine, tracker.sender_id, priority, preview(tracker))
         except SQLAlchemyError as error:
             logger.error("Handoff requested but the database failed (%s).", type(error).__name__)

@@ -12,7 +12,7 @@ patterns and carries no marker that it talks about the past or a hypothetical ("
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Dict, FrozenSet, List, Optional, Pattern, Tuple
 
 logger = logging.getLogger(__name__)
@@ -246,9 +246,10 @@ class DangerMatch:
     clause: str
 
 
-@lru_cache(maxsize=1)
-def _compiled_patterns() -> Tuple[Tuple[str, Pattern[str]], ...]:
-    return tuple((name, re.compile(pattern)) for name, pattern in DANGER_PATTERNS)
+@cache
+def compile_rules(rules: Tuple[Tuple[str, str], ...]) -> Tuple[Tuple[str, Pattern[str]], ...]:
+    """Named patterns compiled once: the danger rules here, the self-harm rules in `bot.nlp.self_harm`."""
+    return tuple((name, re.compile(pattern)) for name, pattern in rules)
 
 
 @lru_cache(maxsize=1)
@@ -307,7 +308,7 @@ def clauses(text: str) -> List[str]:
 def _clause_danger(clause: str) -> Optional[DangerMatch]:
     if _compiled_guard().search(clause):
         return None
-    for name, pattern in _compiled_patterns():
+    for name, pattern in compile_rules(DANGER_PATTERNS):
         if pattern.search(clause):
             return DangerMatch(rule=name, clause=clause)
     return None

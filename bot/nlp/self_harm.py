@@ -9,12 +9,10 @@ was not needed.
 """
 
 import logging
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Optional, Pattern, Tuple
+from typing import Optional, Tuple
 
-from bot.nlp.danger import MAX_CHARS_CHECKED, normalise
+from bot.nlp.danger import MAX_CHARS_CHECKED, compile_rules, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +29,7 @@ SELF_HARM_PATTERNS: Tuple[Tuple[str, str], ...] = (
                     r"|\bbetter\s+off\s+(?:dead|without\s+me)\b|\bif\s+i\s+(?:was|were)\s+dead\b"
                     r"|\brather\s+be\s+dead\b|\b(?:wish|want|hope)\b.*\b(?:not|never)\s+wake\s+up\b"),
     # "i don't want to live anymore", "i do not want to be alive"
-    ("not_want_to_live", r"\b(?:do\s+not|dont|don't)\s+want\s+to\s+(?:be\s+alive|live|exist|wake\s+up)\b"
+    ("not_want_to_live", r"\b(?:do\s+not|dont)\s+want\s+to\s+(?:be\s+alive|live|exist|wake\s+up)\b"
                          r"(?!\s+(?:with|in|like|there|near|under|at|together))"),
     # "i feel suicidal", "having suicidal thoughts", "thinking about suicide", "suicidal"
     ("suicidal", r"\b(?:am|feel|feeling|felt|been|getting)\s+(?:really\s+|so\s+|very\s+)?suicidal\b|^suicidal$"
@@ -42,7 +40,7 @@ SELF_HARM_PATTERNS: Tuple[Tuple[str, str], ...] = (
                  r"|\boverdose\b"),
     # "there's no point living", "no reason to keep living", "life isn't worth living"
     ("no_point_living", r"\bno\s+(?:point|reason)\s+(?:in\s+|to\s+)?(?:keep\s+)?(?:living|live|going\s+on|go\s+on|"
-                        r"being\s+alive)\b|\bpoint\s+(?:in|of)\s+living\b|\b(?:not|isnt|isn't)\s+worth\s+living\b"
+                        r"being\s+alive)\b|\bpoint\s+(?:in|of)\s+living\b|\b(?:not|isnt)\s+worth\s+living\b"
                         r"|\bcannot\s+go\s+on\s+living\b"),
 )
 
@@ -54,17 +52,12 @@ class SelfHarmMatch:
     rule: str
 
 
-@lru_cache(maxsize=1)
-def _compiled_patterns() -> Tuple[Tuple[str, Pattern[str]], ...]:
-    return tuple((name, re.compile(pattern)) for name, pattern in SELF_HARM_PATTERNS)
-
-
 def detect_self_harm(text: Optional[str]) -> Optional[SelfHarmMatch]:
     """Return the first self-harm rule that fires on `text`, or None."""
     if not text:
         return None
     normalised = normalise(text[:MAX_CHARS_CHECKED])
-    for name, pattern in _compiled_patterns():
+    for name, pattern in compile_rules(SELF_HARM_PATTERNS):
         if pattern.search(normalised):
             return SelfHarmMatch(rule=name)
     return None
