@@ -1,29 +1,46 @@
 """What the gateway says itself when the assistant can't answer in time (never silent).
 
-The emergency wording is the assistant's own `utter_emergency` from domain.yml, so it is the same
-words every time, whoever says them; the helpline comes from the facts file.
+A message that shows a risk to life gets the assistant's own answer to it from domain.yml
+(`utter_emergency` for danger, `utter_self_harm` for thoughts of self-harm), so it is the same words
+every time, whoever says them; the helpline comes from the facts file.
 """
 
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List, Optional
 
 import yaml
 
 from bot.facts import national_helpline
-from bot.nlp.danger import is_danger
+from bot.risk import Risk, message_risk
 
 logger = logging.getLogger(__name__)
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+RISK_RESPONSES: Dict[Risk, str] = {Risk.DANGER: "utter_emergency", Risk.SELF_HARM: "utter_self_harm"}
+"""The assistant's answer to each risk to life, by its name in domain.yml."""
 
 
 @lru_cache(maxsize=1)
+def _responses() -> Dict[str, Any]:
+    return dict(yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"])
+
+
+def domain_wording(response: str) -> str:
+    """A fixed response's text as domain.yml has it, so the gateway and the assistant say the same words."""
+    return str(_responses()[response][0]["text"])
+
+
+def urgent_wording(risk: Risk) -> Optional[str]:
+    """The assistant's answer to a risk to life; None when there is no risk."""
+    response = RISK_RESPONSES.get(risk)
+    return domain_wording(response) if response else None
+
+
 def emergency_wording() -> str:
-    """The fixed emergency response, read from domain.yml."""
-    domain = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))
-    return str(domain["responses"]["utter_emergency"][0]["text"])
+    """The fixed emergency response (999, the Silent Solution, text relay)."""
+    return domain_wording(RISK_RESPONSES[Risk.DANGER])
 
 
 def helpline_line() -> str:
@@ -37,8 +54,9 @@ def helpline_line() -> str:
 
 def unavailable_messages(survivor_text: str) -> List[str]:
     """Messages for a survivor whose message the assistant couldn't answer in time."""
-    if is_danger(survivor_text):
-        return [emergency_wording(), helpline_line()]
+    wording = urgent_wording(message_risk(survivor_text))
+    if wording:
+        return [wording, helpline_line()]
     return ["Sorry, I can't answer right now. " + helpline_line()]
 
 

@@ -9,8 +9,9 @@ from typing import List, Union
 import pytest
 from websockets.legacy.client import connect
 
-from bot.chat.fallback import emergency_wording
+from bot.chat.fallback import emergency_wording, urgent_wording
 from bot.chat.protocol import KIND_ERRORS
+from bot.risk import Risk
 from tests.chat.conftest import (
     SLOW_REPLY,
     SLOW_S,
@@ -96,6 +97,13 @@ async def test_danger_when_rasa_fails_gets_the_fixed_emergency_wording_first(gat
     async with connect(ws_url(gateway)) as ws:
         texts = bot_texts(await say(ws, "broken and hes outside with a knife"))
         assert texts[0] == emergency_wording()
+        assert HELPLINE in texts[1]
+
+
+async def test_self_harm_when_rasa_fails_gets_the_assistants_self_harm_answer_first(gateway: str) -> None:
+    async with connect(ws_url(gateway)) as ws:
+        texts = bot_texts(await say(ws, "broken and i want to end it all"))
+        assert texts[0] == urgent_wording(Risk.SELF_HARM) and "116 123" in texts[0]
         assert HELPLINE in texts[1]
 
 
