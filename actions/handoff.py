@@ -1,9 +1,10 @@
 """Talking to a person: queue the survivor for a support worker, or say honestly that nobody can come.
 
 A support worker "can come" only if someone is available right now within the live-chat hours
-(bot.handoff.availability). Then the conversation joins the queue (danger first), the survivor is told
-their place, and the action returns ConversationPaused: Rasa keeps logging the survivor's messages but
-stops answering, and the gateway relays them to staff. The custom payload tells the gateway so.
+(bot.handoff.availability). Then the conversation joins the queue (a risk to life first, and staff see
+which), the survivor is told their place, and the action returns ConversationPaused: Rasa keeps logging the
+survivor's messages but stops answering, and the gateway relays them to staff. The custom payload tells the
+gateway so.
 """
 
 import logging
@@ -19,11 +20,10 @@ from bot.directory.db import default_engine
 from bot.handoff import queue
 from bot.handoff.availability import Availability, availability, staff_hours
 from bot.privacy.redaction import redact
+from bot.risk import Risk, event_risk, most_serious
 
 logger = logging.getLogger(__name__)
 
-URGENT_INTENTS = ("immediate_danger", "self_harm")
-"""A risk to life: danger now, or thoughts of self-harm. Either puts the survivor first in the queue."""
 NOT_CONTENT = ("request_human", "affirm", "deny")
 """Intents whose words say nothing about the survivor's situation: never the queue preview."""
 PREVIEW_CHARS = 160
@@ -49,13 +49,10 @@ def unavailable_text(hours_open: Availability) -> str:
     )
 
 
-def had_risk_to_life(tracker: Tracker) -> bool:
-    """Whether anything the survivor said in this conversation was recognised as a risk to life."""
-    return any(
-        event.get("event") == "user"
-        and (event.get("parse_data") or {}).get("intent", {}).get("name") in URGENT_INTENTS
-        for event in tracker.events
-    )
+def risk_to_life(tracker: Tracker) -> Risk:
+    """The gravest risk to life recognised in anything the survivor said in this conversation: danger now,
+    or thoughts of self-harm. Either puts the survivor first in the queue; the console shows which."""
+    return most_serious(event_risk(event) for event in tracker.events)
 
 
 def preview(tracker: Tracker) -> str:
@@ -91,13 +88,13 @@ class ActionRequestHandoff(Action):
                 else:
                     dispatcher.utter_message(response="utter_handoff_unavailable")
                 return []
-            priority = queue.URGENT if had_risk_to_life(tracker) else queue.NORMAL
-            position = queue.request(engine, tracker.sender_id, priority, preview(tracker))
+            risk = risk_to_life(tracker)
+            position = queue.request(engine, tracker.sender_id, risk, preview(tracker))
         except SQLAlchemyError as error:
             logger.error("Handoff requested but the database failed (%s).", type(error).__name__)
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
-        logger.info("Handoff requested; queued at position %d (priority %d).", position, priority)
+        logger.info("Handoff requested; queued at position %d (urgent: %s).", position, risk.urgent)
         dispatcher.utter_message(text=queued_text(position))
         dispatcher.utter_message(json_message={"handoff": "queued", "position": position})
         return [ConversationPaused()]

@@ -27,6 +27,7 @@ from bot.bench import free_port, percentile
 from bot.bench.soak import start_gateway, wait_healthy
 from bot.directory.db import make_engine
 from bot.handoff import queue
+from bot.risk import Risk
 from bot.staff import accounts
 
 TOKEN = "bench-token"
@@ -73,7 +74,7 @@ async def measure(base: str, database: Path, messages: int) -> List[float]:
             connect(f"{ws_base}/chat/socket") as survivor:
         await survivor.send(json.dumps({"type": "start"}))
         conversation = (await frame_of(survivor, "started"))["conversation"]
-        queue.request(engine, conversation, queue.NORMAL, "")
+        queue.request(engine, conversation, Risk.NONE, "")
         await survivor.send(json.dumps({"type": "message", "text": "can I talk to someone"}))
         await frame_of(survivor, "handoff")
         async with http.post(f"{base}/staff/api/login", json={"username": "bench", "password": PASSWORD}) as login:

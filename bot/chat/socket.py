@@ -1,13 +1,14 @@
 """One survivor's WebSocket: frames in, assistant messages out, in order, never silent.
 
 Frames are handled one at a time, so replies keep the order of the messages they answer. If Rasa
-hasn't answered within `fallback_after_s`, the survivor gets the gateway's own fallback (emergency
-wording for a danger message) at once; Rasa's reply is still delivered when it comes.
+hasn't answered within `fallback_after_s`, the survivor gets the gateway's own fallback (the assistant's
+answer to danger or to thoughts of self-harm first, for such a message) at once; Rasa's reply is still
+delivered when it comes.
 
 In handoff (the handoff action's custom payload, or the database on `resume`) the socket listens to the
 conversation's bus channel for the support worker's messages; the survivor's messages still go to Rasa
-(the paused tracker logs them without answering) and to the staff member. A danger message still gets
-the emergency wording at once.
+(the paused tracker logs them without answering) and to the staff member, with any risk to life flagged.
+A message that signals danger, or thoughts of self-harm, still gets the assistant's own answer to it at once.
 """
 
 import asyncio
@@ -21,14 +22,14 @@ from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
 from bot.bus import BusUnavailableError, Message, Subscription, SubscriptionClosedError, conversation_channel
-from bot.chat.fallback import emergency_wording, live_chat_down_text, unavailable_messages
+from bot.chat.fallback import live_chat_down_text, unavailable_messages, urgent_wording
 from bot.chat.limits import KeyedRateLimit, RateLimit
 from bot.chat.outbox import Outbox
 from bot.chat.protocol import ClientFrame, ProtocolError, bot_frame, error_frame, frame, parse_frame, staff_frame
 from bot.handoff import queue
 from bot.handoff.service import HandoffService
-from bot.nlp.danger import is_danger
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailableError
+from bot.risk import message_risk
 from bot.settings import Settings
 from bot.staff import accounts
 
@@ -291,15 +292,17 @@ class SurvivorSocket:
         await asyncio.shield(asyncio.ensure_future(self._answer(self.conversation, text)))
 
     async def _message_in_handoff(self, conversation: str, text: str) -> None:
-        """To the support worker at once (emergency wording first if it signals danger), and to Rasa,
-        whose paused tracker logs it without answering: so no "the assistant said nothing" fallback."""
+        """To the support worker at once, flagged with any risk to life, and to Rasa, whose paused tracker
+        logs it without answering: so no "the assistant said nothing" fallback, but a risk to life gets the
+        assistant's own answer to it here, first."""
         assert self.handoff is not None
-        danger = is_danger(text)
+        risk = message_risk(text)
         await self._send(frame("received"))
-        if danger:
-            await self._deliver(bot_frame(emergency_wording()))
+        wording = urgent_wording(risk)
+        if wording:
+            await self._deliver(bot_frame(wording))
         self._logging = asyncio.ensure_future(self._log_in_tracker(self._logging, conversation, text))
-        await self.handoff.survivor_message(conversation, text, danger)
+        await self.handoff.survivor_message(conversation, text, risk)
 
     async def _log_in_tracker(self, previous: Optional["asyncio.Future[None]"], conversation: str, text: str) -> None:
         """Into the tracker in the order sent, without holding up the chat if Rasa is slow."""

@@ -1,6 +1,6 @@
 """The handoff and staff tables. They live beside the directory's in the project's one database
-(HAVEN_DATABASE_URL) and are created by the directory's migration chain (0002), so `make run`'s
-`python -m bot.directory seed --if-empty` brings them up to date too.
+(HAVEN_DATABASE_URL) and are created by the directory's migration chain (0002, then 0003 for `risk`), so
+`make run`'s `python -m bot.directory seed --if-empty` brings them up to date too.
 
 Times are Unix seconds (like Rasa's `events.timestamp`), so the retention purge compares like with like.
 No table holds an account name next to message text: notes name the author by id only, the audit log
@@ -52,7 +52,7 @@ handoffs = Table(
     Column("id", Integer, primary_key=True),
     Column("conversation", String(32), nullable=False, index=True),
     Column("state", String(16), nullable=False, index=True),
-    Column("priority", Integer, nullable=False, default=0),
+    Column("risk", String(16), nullable=False, default="none", server_default="none"),
     Column("requested_at", Float, nullable=False),
     Column("staff_id", Integer, ForeignKey("staff_accounts.id"), nullable=True),
     Column("taken_at", Float, nullable=True),

@@ -18,11 +18,9 @@ from sqlalchemy.engine import Engine
 
 from bot.handoff.audit import record
 from bot.handoff.models import ACTIVE, CANCELLED, ENDED, HANDED_BACK, OPEN_STATES, WAITING, handoffs
+from bot.risk import Risk, less_serious_than
 
 logger = logging.getLogger(__name__)
-
-NORMAL, URGENT = 0, 1
-"""Priorities: a conversation with danger in it is seen first."""
 
 
 @dataclass(frozen=True)
@@ -32,14 +30,15 @@ class Handoff:
     id: int
     conversation: str
     state: str
-    priority: int
+    risk: Risk
+    """The gravest risk to life recognised in the conversation: why it is urgent, if it is."""
     requested_at: float
     staff_id: Optional[int]
     preview: str
 
 
 def _handoff(row: sa.engine.Row) -> Handoff:
-    return Handoff(row.id, row.conversation, row.state, row.priority, row.requested_at, row.staff_id, row.preview)
+    return Handoff(row.id, row.conversation, row.state, Risk(row.risk), row.requested_at, row.staff_id, row.preview)
 
 
 def open_handoff(engine: Engine, conversation: str) -> Optional[Handoff]:
@@ -57,11 +56,14 @@ def get(engine: Engine, handoff_id: int) -> Optional[Handoff]:
 
 
 def _queue_order() -> List[sa.sql.ColumnElement]:
-    return [handoffs.c.priority.desc(), handoffs.c.requested_at, handoffs.c.id]
+    """Any risk to life first, danger and self-harm alike (which is graver for this survivor is the support
+    worker's judgement, not the queue's), then longest waiting."""
+    no_risk_last = sa.case((handoffs.c.risk == Risk.NONE.value, 1), else_=0)
+    return [no_risk_last, handoffs.c.requested_at, handoffs.c.id]
 
 
 def waiting(engine: Engine) -> List[Handoff]:
-    """The queue: danger first, then longest waiting."""
+    """The queue: a risk to life first, then longest waiting."""
     query = sa.select(handoffs).where(handoffs.c.state == WAITING).order_by(*_queue_order())
     with engine.connect() as connection:
         return [_handoff(row) for row in connection.execute(query)]
@@ -82,7 +84,7 @@ def position(engine: Engine, conversation: str) -> Optional[int]:
     return None
 
 
-def request(engine: Engine, conversation: str, priority: int, preview: str) -> int:
+def request(engine: Engine, conversation: str, risk: Risk, preview: str) -> int:
     """Puts the conversation in the queue (once: asking again keeps its place); returns its position."""
     with engine.begin() as connection:
         existing = connection.execute(
@@ -91,7 +93,7 @@ def request(engine: Engine, conversation: str, priority: int, preview: str) -> i
         ).first()
         if existing is None:
             connection.execute(
-                handoffs.insert().values(conversation=conversation, state=WAITING, priority=priority,
+                handoffs.insert().values(conversation=conversation, state=WAITING, risk=risk.value,
                                          requested_at=time.time(), preview=preview)
             )
             record(connection, None, "requested", conversation)
@@ -149,11 +151,15 @@ def cancel(engine: Engine, conversation: str) -> Optional[Handoff]:
     return get(engine, current.id)
 
 
-def escalate(engine: Engine, conversation: str) -> bool:
-    """Danger while waiting: the conversation moves up to be seen first."""
+def escalate(engine: Engine, conversation: str, risk: Risk) -> bool:
+    """A risk to life during a handoff: a waiting survivor moves up to be seen first, and the handoff says why
+    (the gravest risk so far: self-harm after danger keeps it marked danger). True if it changed."""
+    lesser = [lower.value for lower in less_serious_than(risk)]
     with engine.begin() as connection:
         changed = connection.execute(
-            handoffs.update().where(handoffs.c.conversation == conversation, handoffs.c.state == WAITING)
-            .values(priority=URGENT)
+            handoffs.update()
+            .where(handoffs.c.conversation == conversation, handoffs.c.state.in_(OPEN_STATES),
+                   handoffs.c.risk.in_(lesser))
+            .values(risk=risk.value)
         ).rowcount
     return bool(changed)

@@ -20,6 +20,7 @@ from bot.handoff import queue
 from bot.handoff.queue import Handoff
 from bot.privacy.redaction import redact
 from bot.rasa_client import RasaClient, RasaUnavailableError
+from bot.risk import Risk
 from bot.staff import accounts
 from bot.staff.accounts import Account
 
@@ -168,13 +169,13 @@ class HandoffService:
         await self.queue_changed()
         return cancelled
 
-    async def survivor_message(self, conversation: str, text: str, danger: bool) -> None:
-        """A survivor's message during handoff, for the staff member (redacted, flagged if danger)."""
-        if danger:
-            await self.db(queue.escalate, conversation)
-        await self.bus.publish(staff_channel(conversation),
-                               {"event": "message", "text": redact(text), "danger": danger})
-        if danger:
+    async def survivor_message(self, conversation: str, text: str, risk: Risk) -> None:
+        """A survivor's message during handoff, for the staff member: redacted, with its risk to life so they
+        see it is urgent and why (`danger` as before `risk` existed); the queue follows the gravest risk."""
+        escalated = risk.urgent and await self.db(queue.escalate, conversation, risk)
+        await self.bus.publish(staff_channel(conversation), {"event": "message", "text": redact(text),
+                                                             "risk": risk.value, "danger": risk is Risk.DANGER})
+        if escalated:
             await self.queue_changed()
 
     async def survivor_event(self, conversation: str, event: Dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from bot.handoff import audit, notes, queue
 from bot.handoff.models import PRESENCE, ROLES
 from bot.handoff.service import HandoffRefusedError, HandoffService, staff_metadata
 from bot.rasa_client import RasaUnavailableError
+from bot.risk import event_risk
 from bot.staff import accounts, quick_replies, sessions
 from bot.staff.accounts import Account, AccountError
 from bot.staff.sessions import COOKIE, Session
@@ -134,7 +135,7 @@ def me(session: Session) -> Dict[str, Any]:
 
 def handoff_json(handoff: queue.Handoff) -> Dict[str, Any]:
     return {"id": handoff.id, "conversation": handoff.conversation, "state": handoff.state,
-            "urgent": handoff.priority == queue.URGENT, "requested_at": handoff.requested_at,
+            "urgent": handoff.risk.urgent, "risk": handoff.risk.value, "requested_at": handoff.requested_at,
             "preview": handoff.preview}
 
 
@@ -240,13 +241,17 @@ async def transcript(request: Request, session: Session, conversation: str) -> H
 
 
 def transcript_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """What staff see of one stored event: who said what (text as stored, redacted), and when."""
+    """What staff see of one stored event: who said what (text as stored, redacted), and when; for the
+    survivor's messages, any risk to life the assistant recognised, so staff who take an urgent conversation
+    see which message made it so."""
     kind = event.get("event")
     if kind not in ("user", "bot") or not isinstance(event.get("text"), str):
         return None
     staff_meta = staff_metadata(event)
     who = "survivor" if kind == "user" else ("staff" if staff_meta else "assistant")
     line = {"from": who, "text": event["text"], "at": event.get("timestamp")}
+    if kind == "user":
+        line["risk"] = event_risk(event).value
     if staff_meta:
         line["name"] = str(staff_meta.get("display_name", ""))
     return line

@@ -12,6 +12,7 @@ from actions import handoff
 from actions.handoff import ActionRequestHandoff
 from bot.directory.hours import UK_TIME
 from bot.handoff import queue
+from bot.risk import Risk
 from bot.staff import accounts
 from tests.actions.conftest import make_tracker
 from tests.handoff.conftest import db, migrated_engine, worker  # noqa: F401 (both databases)
@@ -52,19 +53,32 @@ async def test_someone_available_queues_the_survivor_pauses_the_bot_and_says_whe
     assert messages[1]["custom"] == {"handoff": "queued", "position": 1}
     waiting = queue.waiting(staffed)
     assert [h.conversation for h in waiting] == [tracker.sender_id]
-    assert waiting[0].priority == queue.NORMAL
+    assert waiting[0].risk is Risk.NONE
     assert "900123" not in waiting[0].preview and "took my phone" in waiting[0].preview
 
 
 @pytest.mark.parametrize(
-    "text, intent", [("hes outside with a knife", "immediate_danger"), ("i want to end it all", "self_harm")]
+    "text, intent, risk",
+    [
+        ("hes outside with a knife", "immediate_danger", Risk.DANGER),
+        ("i want to end it all", "self_harm", Risk.SELF_HARM),
+    ],
 )
-async def test_a_risk_to_life_earlier_in_the_conversation_puts_them_first(staffed: Engine, text: str,
-                                                                          intent: str) -> None:
-    queue.request(staffed, "a" * 32, queue.NORMAL, "")
+async def test_a_risk_to_life_earlier_in_the_conversation_puts_them_first_and_says_why(
+    staffed: Engine, text: str, intent: str, risk: Risk
+) -> None:
+    queue.request(staffed, "a" * 32, Risk.NONE, "")
     messages, _ = await _run(_conversation(_user(text, intent)))
     assert "next in the queue" in messages[0]["text"]
-    assert queue.waiting(staffed)[0].priority == queue.URGENT
+    assert queue.waiting(staffed)[0].risk is risk
+
+
+def test_danger_and_self_harm_in_one_conversation_show_as_danger_and_his_threat_as_nothing() -> None:
+    both = _conversation(_user("i want to end it all", "self_harm"),
+                         _user("hes outside with a knife", "immediate_danger"))
+    his_threat = _conversation(_user("he says hell kill himself if i leave", "recognise_abuse"))
+    assert handoff.risk_to_life(both) is Risk.DANGER
+    assert handoff.risk_to_life(his_threat) is Risk.NONE
 
 
 async def test_nobody_available_says_so_with_the_hours_and_the_24_hour_helpline(

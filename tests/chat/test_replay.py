@@ -19,6 +19,7 @@ from bot.directory import migrate
 from bot.directory.db import make_engine
 from bot.handoff import queue
 from bot.handoff.service import HandoffService
+from bot.risk import Risk
 from bot.settings import Settings
 from bot.staff import accounts
 
@@ -67,7 +68,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
     migrate.upgrade(engine)
     sam = accounts.create(engine, "ash", "Sam", "support_worker", "a long enough password")
-    queue.request(engine, CONVERSATION, queue.NORMAL, "preview")
+    queue.request(engine, CONVERSATION, Risk.NONE, "preview")
     handoff = queue.open_handoff(engine, CONVERSATION)
     assert handoff is not None and queue.take(engine, handoff, sam.id)
     yield engine

@@ -2,11 +2,17 @@
 
 import threading
 from functools import partial
+from pathlib import Path
 from typing import Callable, List
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.directory import migrate
+from bot.directory.db import make_engine
 from bot.handoff import audit, queue
+from bot.risk import Risk
 from tests.handoff.conftest import worker
 
 
@@ -27,33 +33,55 @@ def _at_once(*calls: Callable[[], object]) -> List[object]:
     return results
 
 
-def test_danger_is_seen_first_then_whoever_waited_longest(db: Engine) -> None:
-    assert queue.request(db, "a" * 32, queue.NORMAL, "first") == 1
-    assert queue.request(db, "b" * 32, queue.NORMAL, "second") == 2
-    assert queue.request(db, "c" * 32, queue.URGENT, "in danger") == 1
-    assert [h.conversation[0] for h in queue.waiting(db)] == ["c", "a", "b"]
-    assert queue.position(db, "b" * 32) == 3
+def test_a_risk_to_life_is_seen_first_then_whoever_waited_longest(db: Engine) -> None:
+    assert queue.request(db, "a" * 32, Risk.NONE, "first") == 1
+    assert queue.request(db, "b" * 32, Risk.NONE, "second") == 2
+    assert queue.request(db, "c" * 32, Risk.DANGER, "in danger") == 1
+    assert queue.request(db, "d" * 32, Risk.SELF_HARM, "want to end it all") == 2, "as urgent as danger"
+    assert [(h.conversation[0], h.risk) for h in queue.waiting(db)] == [
+        ("c", Risk.DANGER), ("d", Risk.SELF_HARM), ("a", Risk.NONE), ("b", Risk.NONE)]
+    assert queue.position(db, "b" * 32) == 4
 
 
 def test_asking_again_keeps_the_place_in_the_queue(db: Engine) -> None:
-    queue.request(db, "a" * 32, queue.NORMAL, "")
-    queue.request(db, "b" * 32, queue.NORMAL, "")
-    assert queue.request(db, "a" * 32, queue.NORMAL, "") == 1
+    queue.request(db, "a" * 32, Risk.NONE, "")
+    queue.request(db, "b" * 32, Risk.NONE, "")
+    assert queue.request(db, "a" * 32, Risk.NONE, "") == 1
     assert len(queue.waiting(db)) == 2
 
 
-def test_danger_while_waiting_moves_the_survivor_up(db: Engine) -> None:
-    queue.request(db, "a" * 32, queue.NORMAL, "")
-    queue.request(db, "b" * 32, queue.NORMAL, "")
-    assert queue.escalate(db, "b" * 32)
+@pytest.mark.parametrize("risk", [Risk.DANGER, Risk.SELF_HARM])
+def test_a_risk_to_life_while_waiting_moves_the_survivor_up_and_says_why(db: Engine, risk: Risk) -> None:
+    queue.request(db, "a" * 32, Risk.NONE, "")
+    queue.request(db, "b" * 32, Risk.NONE, "")
+    assert queue.escalate(db, "b" * 32, risk)
     assert queue.position(db, "b" * 32) == 1
+    assert queue.waiting(db)[0].risk is risk
+
+
+def test_the_queue_keeps_the_gravest_risk_danger_over_self_harm(db: Engine) -> None:
+    queue.request(db, "a" * 32, Risk.SELF_HARM, "")
+    assert queue.escalate(db, "a" * 32, Risk.DANGER)
+    assert not queue.escalate(db, "a" * 32, Risk.SELF_HARM), "self-harm after danger changes nothing"
+    assert queue.waiting(db)[0].risk is Risk.DANGER
+
+
+def test_a_risk_to_life_while_chatting_marks_the_held_conversation(db: Engine) -> None:
+    ash = worker(db, "ash")
+    queue.request(db, "a" * 32, Risk.NONE, "")
+    handoff = queue.open_handoff(db, "a" * 32)
+    assert handoff is not None and queue.take(db, handoff, ash.id)
+    assert queue.escalate(db, "a" * 32, Risk.SELF_HARM)
+    assert [h.risk for h in queue.held_by(db, ash.id)] == [Risk.SELF_HARM]
+    assert queue.hand_back(db, handoff, ash.id)
+    assert not queue.escalate(db, "a" * 32, Risk.DANGER), "a closed handoff is not reopened or changed"
 
 
 def test_two_staff_taking_at_once_exactly_one_wins(db: Engine) -> None:
     ash, bob = worker(db, "ash"), worker(db, "bob")
     for round_ in range(5):
         conversation = f"{round_:032x}"
-        queue.request(db, conversation, queue.NORMAL, "")
+        queue.request(db, conversation, Risk.NONE, "")
         handoff = queue.open_handoff(db, conversation)
         assert handoff is not None
         wins = _at_once(partial(queue.take, db, handoff, ash.id), partial(queue.take, db, handoff, bob.id))
@@ -67,7 +95,7 @@ def test_the_survivor_leaving_while_being_taken_always_ends_cancelled(db: Engine
     ash = worker(db, "ash")
     for round_ in range(5):
         conversation = f"{round_:032x}"
-        queue.request(db, conversation, queue.NORMAL, "")
+        queue.request(db, conversation, Risk.NONE, "")
         handoff = queue.open_handoff(db, conversation)
         assert handoff is not None
         took, cancelled = _at_once(partial(queue.take, db, handoff, ash.id), partial(queue.cancel, db, conversation))
@@ -79,7 +107,7 @@ def test_the_survivor_leaving_while_being_taken_always_ends_cancelled(db: Engine
 
 def test_only_the_holder_hands_back_ends_or_transfers(db: Engine) -> None:
     ash, bob = worker(db, "ash"), worker(db, "bob")
-    queue.request(db, "a" * 32, queue.NORMAL, "")
+    queue.request(db, "a" * 32, Risk.NONE, "")
     handoff = queue.open_handoff(db, "a" * 32)
     assert handoff is not None and queue.take(db, handoff, ash.id)
     assert not queue.take(db, handoff, bob.id)
@@ -96,7 +124,7 @@ def test_only_the_holder_hands_back_ends_or_transfers(db: Engine) -> None:
 
 def test_the_audit_log_says_who_did_what_and_never_what_was_written(db: Engine) -> None:
     ash, bob = worker(db, "ash"), worker(db, "bob")
-    queue.request(db, "a" * 32, queue.NORMAL, "my secret preview")
+    queue.request(db, "a" * 32, Risk.NONE, "my secret preview")
     handoff = queue.open_handoff(db, "a" * 32)
     assert handoff is not None
     queue.take(db, handoff, ash.id)
@@ -107,3 +135,18 @@ def test_the_audit_log_says_who_did_what_and_never_what_was_written(db: Engine) 
         ("survivor", "requested"), ("ash", "took"), ("ash", "transferred"), ("bob", "ended")]
     assert entries[1]["target"] == bob.id
     assert "secret" not in str(entries)
+
+
+def test_survivors_waiting_at_an_upgrade_keep_their_place_and_urgent_ones_show_as_danger(tmp_path: Path) -> None:
+    """Revision 0003 replaced `priority` with `risk`: an urgent handoff was labelled Danger before, and still is."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+    migrate.upgrade(engine, "0002")
+    with engine.begin() as connection:
+        for conversation, priority, requested_at in (("a" * 32, 0, 1.0), ("b" * 32, 1, 2.0)):
+            connection.execute(sa.text(
+                "INSERT INTO handoffs (conversation, state, priority, requested_at, preview) "
+                "VALUES (:conversation, 'waiting', :priority, :requested_at, '')"
+            ), {"conversation": conversation, "priority": priority, "requested_at": requested_at})
+    migrate.upgrade(engine)
+    assert [(h.conversation[0], h.risk) for h in queue.waiting(engine)] == [("b", Risk.DANGER), ("a", Risk.NONE)]
+    engine.dispose()

@@ -2,20 +2,23 @@
 
 import uuid
 from pathlib import Path
+from typing import Any, Dict
 
 import pytest
 import requests
 
 from bot.directory.db import make_engine
 from bot.handoff import queue
+from bot.risk import Risk
 from bot.staff import accounts
+from bot.staff.console import transcript_line
 from tests.chat.conftest import start_gateway, stop_gateway
 from tests.staff.conftest import PASSWORD, Console
 
 
 def _waiting(console: Console) -> queue.Handoff:
     conversation = uuid.uuid4().hex
-    queue.request(console.engine, conversation, queue.NORMAL, "preview")
+    queue.request(console.engine, conversation, Risk.NONE, "preview")
     found = queue.open_handoff(console.engine, conversation)
     assert found is not None
     return found
@@ -171,3 +174,23 @@ def test_an_admin_rewords_a_standard_reply_in_place_and_bad_edits_change_nothing
     without_csrf = requests.put(f"{console.url}/staff/api/quick-replies/{added['id']}", json=edit,
                                 cookies=admin.cookies, headers={"Origin": console.url}, timeout=15)
     assert without_csrf.status_code == 403
+
+
+def test_the_transcript_shows_staff_which_messages_the_assistant_took_for_a_risk_to_life() -> None:
+    def user(text: str, intent: str) -> Dict[str, Any]:
+        return {"event": "user", "text": text, "timestamp": 1.0, "parse_data": {"intent": {"name": intent}}}
+
+    events = [user("i want to end it all", "self_harm"), {"event": "bot", "text": "I'm really glad you told me."},
+              user("hes outside with a knife", "immediate_danger"), user("what is clares law", "clares_law")]
+    lines = [transcript_line(event) for event in events]
+    assert [(line["from"], line.get("risk")) for line in lines if line] == [
+        ("survivor", "self_harm"), ("assistant", None), ("survivor", "danger"), ("survivor", "none")]
+
+
+def test_the_queue_says_why_a_survivor_is_first(console: Console) -> None:
+    conversation = uuid.uuid4().hex
+    queue.request(console.engine, conversation, Risk.SELF_HARM, "i want to end it all")
+    waiting = console.api(console.signed_in("ash"), "GET", "queue").json()["waiting"]
+    entry = next(item for item in waiting if item["conversation"] == conversation)
+    assert (entry["urgent"], entry["risk"]) == (True, "self_harm")
+    assert all(item["urgent"] for item in waiting[: waiting.index(entry)]), "ahead of everyone not at risk"

@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from websockets.exceptions import ConnectionClosed
 from websockets.legacy.client import connect
 
-from bot.chat.fallback import emergency_wording
+from bot.chat.fallback import emergency_wording, urgent_wording
 from bot.directory.db import make_engine
 from bot.handoff import queue
 from bot.handoff.models import CANCELLED, OPEN_STATES, audit_log, handoffs
 from bot.handoff.service import RESUME
+from bot.risk import Risk
 from bot.staff import accounts
 from bot.staff.sessions import COOKIE
 from tests.chat.conftest import (  # noqa: F401 (gateway_with_own_rasa: a fixture)
@@ -35,7 +36,7 @@ async def survivor_in_queue(console: Console, ws: Any) -> str:
     """A survivor whose request the handoff action has queued (as it does when someone is available)."""
     await ws.send(json.dumps({"type": "start"}))
     conversation = (await next_frame(ws, "started"))["conversation"]
-    queue.request(console.engine, conversation, queue.NORMAL, "I need to talk to someone")
+    queue.request(console.engine, conversation, Risk.NONE, "I need to talk to someone")
     await ws.send(json.dumps({"type": "message", "text": "handoff please"}))
     assert (await next_frame(ws, "bot"))["text"] == "A support worker will join this chat."
     assert await next_frame(ws, "handoff") == {"type": "handoff", "state": "queued", "position": 1}
@@ -101,6 +102,56 @@ async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_a
         assert [e["text"] for e in events_of(conversation) if e["event"] == "user"][-1] == "what now"
         survivor_lines = [e["text"] for e in events_of(conversation) if e["event"] == "user"]
         assert "thank you, call me on 07700 900123" in survivor_lines, "messages in handoff reach the tracker"
+
+
+async def queue_entry(staff: Any, conversation: str, **expected: Any) -> Dict[str, Any]:
+    """The conversation's entry (waiting or held) in the next queue frame that shows it with `expected`."""
+    while True:
+        frame = await next_frame(staff, "queue")
+        for item in frame["waiting"] + frame["mine"]:
+            if item["conversation"] == conversation and all(item[key] == value for key, value in expected.items()):
+                return dict(item)
+
+
+async def test_thoughts_of_self_harm_in_a_live_chat_get_the_assistants_answer_and_staff_see_why(
+    console: Console,
+) -> None:
+    """The abuser's threat to kill himself is not the survivor's risk: no answer, no flag. Their own thoughts
+    of self-harm get the assistant's answer at once (the paused assistant gives none) and reach staff marked
+    self-harm, not danger; danger afterwards marks the conversation danger."""
+    async with survivor_socket(console) as survivor:
+        conversation, worker = await joined_by(console, survivor, "ash")
+        async with staff_socket(console, worker) as staff:
+            await next_frame(staff, "queue")  # listening to the conversation it holds
+            await survivor.send(json.dumps({"type": "message", "text": "he says he'll kill himself if i leave"}))
+            said = await next_frame(staff, "survivor", event="message")
+            assert (said["risk"], said["danger"]) == ("none", False)
+            await survivor.send(json.dumps({"type": "message", "text": "honestly i want to end it all"}))
+            assert (await next_frame(survivor, "bot"))["text"] == urgent_wording(Risk.SELF_HARM), \
+                "the first answer the survivor gets, so none came for the abuser's threat"
+            said = await next_frame(staff, "survivor", event="message")
+            assert (said["risk"], said["danger"]) == ("self_harm", False)
+            assert (await queue_entry(staff, conversation, risk="self_harm"))["urgent"] is True
+            await survivor.send(json.dumps({"type": "message", "text": "hes outside and hes got a knife"}))
+            assert (await next_frame(survivor, "bot"))["text"] == emergency_wording()
+            said = await next_frame(staff, "survivor", event="message")
+            assert (said["risk"], said["danger"]) == ("danger", True)
+            await queue_entry(staff, conversation, risk="danger")
+
+
+async def test_self_harm_while_waiting_puts_the_survivor_first_and_the_queue_says_why(console: Console) -> None:
+    worker = console.signed_in("bob")
+    async with survivor_socket(console) as first, survivor_socket(console) as second, \
+            staff_socket(console, worker) as staff:
+        earlier = await survivor_in_queue(console, first)
+        conversation = await survivor_in_queue(console, second)
+        await next_frame(second, "handoff", position=2)
+        await second.send(json.dumps({"type": "message", "text": "i just want to die"}))
+        assert (await next_frame(second, "bot"))["text"] == urgent_wording(Risk.SELF_HARM)
+        assert (await next_frame(second, "handoff"))["position"] == 1
+        await queue_entry(staff, conversation, risk="self_harm", urgent=True)
+        assert [(h.conversation, h.risk) for h in queue.waiting(console.engine)] == [
+            (conversation, Risk.SELF_HARM), (earlier, Risk.NONE)]
 
 
 async def test_a_survivor_who_cancels_while_waiting_goes_back_to_the_assistant(console: Console) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.bench import free_port
 from bot.chat.fallback import live_chat_down_text
 from bot.handoff import queue
+from bot.risk import Risk
 from bot.staff.console import REFUSALS
 from tests.chat.conftest import fake_rasa_url  # noqa: F401 (a fixture)
 from tests.staff.conftest import next_frame, running_console, staff_socket
@@ -26,7 +27,7 @@ async def test_with_redis_down_staff_see_a_clear_error_and_a_survivor_is_told_to
         async with survivor_socket(console) as survivor:
             await survivor.send(json.dumps({"type": "start"}))
             conversation = (await next_frame(survivor, "started"))["conversation"]
-            queue.request(console.engine, conversation, queue.NORMAL, "")
+            queue.request(console.engine, conversation, Risk.NONE, "")
             await survivor.send(json.dumps({"type": "message", "text": "handoff please"}))
             assert (await next_frame(survivor, "bot"))["text"] == "A support worker will join this chat."
             assert await next_frame(survivor, "handoff") == {"type": "handoff", "state": "cancelled"}

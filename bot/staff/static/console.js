@@ -3,6 +3,8 @@
   "use strict";
 
   var PING_MS = 30000; /* the gateway counts a console silent for 90 s as away */
+  /* Why a conversation or a message is urgent (the `risk` values of bot/risk.py): said, not only coloured. */
+  var RISK_LABELS = { danger: "Danger", self_harm: "Thoughts of self-harm" };
   var state = { me: null, socket: null, open: null, known: {}, typingTimer: null, typingOn: false, editingReply: null };
 
   function $(id) { return document.getElementById(id); }
@@ -14,6 +16,11 @@
   }
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
   function notice(text) { $("notice").textContent = text || ""; }
+  function riskBadge(node, risk) {
+    if (!RISK_LABELS[risk]) { return; }
+    node.appendChild(el("span", RISK_LABELS[risk], "badge"));
+    node.appendChild(document.createTextNode(" "));
+  }
   function minutesAgo(seconds) {
     var minutes = Math.max(0, Math.round((Date.now() / 1000 - seconds) / 60));
     return minutes < 1 ? "just now" : minutes + " min waiting";
@@ -120,7 +127,7 @@
     waiting.forEach(function (item) {
       var li = el("li", null, item.urgent ? "urgent" : "");
       if (!state.known[item.id]) { li.className += " new"; arrived = true; state.known[item.id] = true; }
-      if (item.urgent) { li.appendChild(el("span", "Danger", "badge")); li.appendChild(document.createTextNode(" ")); }
+      riskBadge(li, item.risk);
       li.appendChild(el("span", minutesAgo(item.requested_at)));
       li.appendChild(el("p", item.preview || "(no preview)"));
       var take = el("button", "Take");
@@ -136,7 +143,8 @@
     var own = $("mine");
     clear(own);
     mine.forEach(function (item) {
-      var li = el("li");
+      var li = el("li", null, item.urgent ? "urgent" : "");
+      riskBadge(li, item.risk);
       var open = el("button", "Open conversation " + item.conversation.slice(0, 6));
       open.type = "button";
       open.addEventListener("click", function () { openConversation(item.conversation); });
@@ -150,11 +158,11 @@
   }
 
   /* ---- one conversation ---- */
-  function line(who, text, name, danger) {
+  function line(who, text, name, risk) {
     var labels = { survivor: "Survivor", assistant: "Assistant", staff: name || "You", system: "" };
-    var li = el("li", null, who + (danger ? " danger" : ""));
+    var li = el("li", null, who + (RISK_LABELS[risk] ? " urgent" : ""));
     if (labels[who]) { li.appendChild(el("span", labels[who] + ":", "who")); }
-    if (danger) { li.appendChild(el("span", "Danger", "badge")); li.appendChild(document.createTextNode(" ")); }
+    riskBadge(li, risk);
     li.appendChild(el("span", text));
     $("transcript").appendChild(li);
     $("transcript").scrollTop = $("transcript").scrollHeight;
@@ -173,7 +181,7 @@
     clear($("transcript"));
     setControls(true);
     api("GET", "conversations/" + conversation + "/transcript").then(function (data) {
-      data.messages.forEach(function (m) { line(m.from, m.text, m.name); });
+      data.messages.forEach(function (m) { line(m.from, m.text, m.name, m.risk); });
     }, failed);
     loadNotes();
     $("reply").focus();
@@ -181,10 +189,12 @@
 
   function survivorEvent(frame) {
     if (frame.conversation !== state.open) {
-      if (frame.event === "message") { notice("New message in another of your conversations."); }
+      if (frame.event === "message") {
+        notice((RISK_LABELS[frame.risk] ? RISK_LABELS[frame.risk] + ": a" : "A") + " new message in another of your conversations.");
+      }
       return;
     }
-    if (frame.event === "message") { $("survivor-typing").hidden = true; line("survivor", frame.text, null, frame.danger); }
+    if (frame.event === "message") { $("survivor-typing").hidden = true; line("survivor", frame.text, null, frame.risk); }
     else if (frame.event === "typing") { $("survivor-typing").hidden = !frame.on; }
     else if (frame.event === "left") {
       $("survivor-state").textContent = frame.reason === "cancelled"
