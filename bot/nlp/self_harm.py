@@ -41,7 +41,15 @@ SELF_HARM_PATTERNS: Tuple[Tuple[str, str], ...] = (
     # "there's no point living", "no reason to keep living", "life isn't worth living"
     ("no_point_living", r"\bno\s+(?:point|reason)\s+(?:in\s+|to\s+)?(?:keep\s+)?(?:living|live|going\s+on|go\s+on|"
                         r"being\s+alive)\b|\bpoint\s+(?:in|of)\s+living\b|\b(?:not|isnt)\s+worth\s+living\b"
-                        r"|\bcannot\s+go\s+on\s+living\b"),
+                        r"|\bcannot\s+go\s+on\s+living\b|\b(?:tired|sick)\s+of\s+(?:living|being\s+alive)\b"
+                        r"(?!\s+(?:with|in|like|here|there|under|together))"),
+    # "ive been saving up my tablets", "stockpiling my meds"
+    ("saving_pills", r"\b(?:saving|saved|stockpil\w*|hoard\w*)\s+(?:up\s+)?(?:all\s+)?(?:my|the)\s+"
+                     r"(?:pills|tablets|meds|medication)\b"),
+    # "i thought about jumping off the bridge", "i keep thinking about stepping in front of a train":
+    # the writer, then at most four words and no "he", so "i think he'll jump off a bridge" is his threat.
+    ("jump", r"\bi\s+(?:(?!(?:he|she|they)\b)\w+\s+){0,4}?(?:jump|jumping|step|stepping)\s+"
+             r"(?:off|in\s+front\s+of)\s+(?:a|the)\s+(?:bridge|building|roof|cliff|train|bus|lorry|car)\b"),
 )
 
 

@@ -26,6 +26,12 @@ from bot.nlp.self_harm import detect_self_harm
         "i want to end my life",
         "wanna kms",
         "he told me to go and kill myself",
+        "im so tired of living",
+        "sick of being alive",
+        "ive been saving up my tablets",
+        "im stockpiling my meds",
+        "i thought about jumping off the bridge",
+        "i keep thinking about stepping in front of a train",
     ],
 )
 def test_the_writers_own_risk_is_recognised(text: str) -> None:
@@ -47,6 +53,11 @@ def test_the_writers_own_risk_is_recognised(text: str) -> None:
         "i want to end this chat",
         "stop the questions",
         "i locked myself in the bathroom",
+        "im tired of living like this with him",
+        "he keeps my tablets locked away",
+        "he said he would jump off a bridge if i left",
+        "i think he will jump off the bridge if i go",
+        "my son likes to jump off the sofa",
         "",
     ],
 )
