@@ -103,13 +103,17 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the SVM on every intent example, calibrating its scores on held-out thirds."""
-        examples = [example for example in training_data.intent_examples if self._features(example) is not None]
-        labels = [example.get(INTENT) for example in examples]
+        rows, labels = [], []
+        for example in training_data.intent_examples:
+            row = self._features(example)
+            if row is not None:
+                rows.append(row)
+                labels.append(example.get(INTENT))
         folds = min((labels.count(label) for label in set(labels)), default=0)
         if len(set(labels)) < 2 or folds < 2:
             logger.warning("Too few intent examples to calibrate a linear model; DIET's predictions stand alone.")
             return self._resource
-        features = scipy.sparse.vstack([self._features(example) for example in examples]).tocsr()
+        features = scipy.sparse.vstack(rows).tocsr()
         self.model = CalibratedClassifierCV(LinearSVC(C=self.c), cv=min(folds, CALIBRATION_FOLDS), ensemble=False)
         self.model.fit(features, np.array(labels))
         with self._model_storage.write_to(self._resource) as directory:
@@ -138,7 +142,7 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
             name: self.diet_weight * diet.get(name, 0.0) + (1 - self.diet_weight) * linear.get(name, 0.0)
             for name in {*diet, *linear}
         }
-        ordered = sorted(blended.items(), key=lambda item: item[1], reverse=True)
+        ordered = sorted(blended.items(), key=lambda item: (-item[1], item[0]))
         length = len(ranking) or DEFAULT_RANKING_LENGTH
         new_ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence} for name, confidence in ordered]
         message.set(INTENT, new_ranking[0], add_to_output=True)
