@@ -17,6 +17,10 @@ INSTALLED := $(VENV)/.installed
 SPACY_PIPELINE := var/spacy/haven_en/meta.json
 MODEL := models/haven.tar.gz
 TRAINING_INPUTS := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
+NODE_INSTALLED := node_modules/.installed
+JS_DIRS := bot/gateway/widget/static bot/gateway/console/static
+# --no-install: ESLint runs from node_modules (npm ci, from package-lock.json); never fetched at run time.
+ESLINT := npx --no-install eslint --max-warnings 0
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -30,6 +34,16 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 
 install: $(INSTALLED)  ## Create .venv with Python 3.10 and the pinned dependencies
 
+# ESLint and its dependencies, exactly as package-lock.json pins them (the only use of Node in the project).
+$(NODE_INSTALLED): package.json package-lock.json
+	@command -v npm >/dev/null || if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	 else echo "The JavaScript lint needs Node.js (18.18 or later) and npm: sudo apt-get install nodejs npm" >&2; exit 1; fi
+	npm ci --no-audit --no-fund
+	@touch $@
+
+lint-js: $(NODE_INSTALLED)  ## Lint the widget's and the staff console's JavaScript with ESLint (npm ci first if needed)
+	$(ESLINT) $(JS_DIRS)
+
 $(SPACY_PIPELINE): $(INSTALLED) $(wildcard bot/nlp/*.py) $(wildcard data/gazetteer/*.csv)
 	$(PY) -m bot.nlp.build --output var/spacy/haven_en
 
@@ -37,7 +51,7 @@ nlp: $(SPACY_PIPELINE)  ## Build the project's spaCy pipeline (blank English + e
 
 # make retrains only when an input changed, so --force skips Rasa's fingerprint run (minutes spent
 # hashing featurized data to look up its cache).
-$(MODEL): $(SPACY_PIPELINE) $(TRAINING_INPUTS)
+$(MODEL): $(SPACY_PIPELINE) $(TRAINING_INPUTS) $(wildcard bot/assistant/nlu/*.py)
 	@start=$$(date +%s); \
 	  $(RASA) train --force --fixed-model-name haven --out models --domain domain.yml --config config.yml --data data \
 	  && mkdir -p var/results && echo $$(( $$(date +%s) - start )) > var/results/training-seconds \
@@ -60,27 +74,28 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)  ## Install Debian's chromium for the browser tests (never a downloaded browser)
 
-test: $(MODEL) $(CHROMIUM)  ## Lint, type-check, validate data, and run every test (unit, model, story, browser)
-	$(PY) -m ruff check bot actions tests
-	$(PY) -m mypy bot actions tests
+test: $(NODE_INSTALLED) $(MODEL) $(CHROMIUM)  ## Lint, type-check, validate data, and run every test (unit, model, story, browser)
+	$(PY) -m ruff check bot actions tools tests
+	$(PY) -m mypy bot actions tools tests
+	$(ESLINT) $(JS_DIRS)
 	$(PY) -m pytest
 
 eval: $(MODEL)  ## Measure the assistant: cross-validated NLU, danger recall/false positives, stories
-	$(PY) -m bot.nlp.evaluate
+	$(PY) -m tools.evaluate
 
 SOAK_CONVERSATIONS ?= 200
 SOAK_SECONDS ?= 120
 
 bench: $(SPACY_PIPELINE) bench-load  ## Print performance figures: load on the real stack, directory look-ups, redaction, staff messages, soak
-	$(PY) -m bot.directory.bench
-	$(PY) -m bot.bench.redaction
-	$(PY) -m bot.bench.handoff
-	$(PY) -m bot.bench.soak --conversations $(SOAK_CONVERSATIONS) --seconds $(SOAK_SECONDS)
+	$(PY) -m tools.bench.directory
+	$(PY) -m tools.bench.redaction
+	$(PY) -m tools.bench.handoff
+	$(PY) -m tools.bench.soak --conversations $(SOAK_CONVERSATIONS) --seconds $(SOAK_SECONDS)
 
 bench-load: $(MODEL)  ## Load the real stack: 1/20/100 paced conversations and saturation, gateway vs Rasa (HAVEN_BENCH_*)
-	$(PY) -m bot.bench.load
+	$(PY) -m tools.bench.load
 
 clean:  ## Remove the trained model, built pipeline and results (keeps var/haven.db and .venv)
 	rm -rf models var/spacy var/results .rasa
 
-.PHONY: help install nlp train run shell test eval clean browser bench bench-load
+.PHONY: help install nlp train run shell test lint-js eval clean browser bench bench-load

@@ -19,8 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.service_replies import IN_DANGER, helpline_text, need_words, results_text
+from bot.database.engine import default_engine
 from bot.directory.areas import default_areas
-from bot.directory.db import default_engine
 from bot.directory.search import Match, search
 from bot.facts import Helpline, helplines_serving, national_helpline
 from bot.nlp.gazetteer import Place, default_gazetteer

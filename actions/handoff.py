@@ -15,12 +15,12 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.chat.fallback import helpline_line
-from bot.directory.db import default_engine
+from bot.database.engine import default_engine
 from bot.handoff import queue
 from bot.handoff.availability import Availability, availability, staff_hours
 from bot.privacy.redaction import redact
 from bot.risk import Risk, event_risk, most_serious
+from bot.wording import helpline_line
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ only when it can be worked out; sample entries always say they are examples.
 import logging
 from typing import List, Optional
 
-from bot.directory.hours import parse_hours
 from bot.directory.search import Match
 from bot.facts import Helpline
+from bot.hours import parse_hours
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 
-from bot.app import create_app
+from bot.gateway.app import create_app
 from bot.privacy import log_redaction
 from bot.privacy.redaction import default_redactor
 from bot.settings import Settings

@@ -8,12 +8,13 @@ import csv
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Dict, Tuple
+
+from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 
-HELPLINES_CSV = Path(__file__).resolve().parents[1] / "data" / "facts" / "helplines.csv"
+HELPLINES_CSV = ROOT / "data" / "facts" / "helplines.csv"
 NATIONAL_HELPLINE = "national_helpline"
 
 

@@ -3,7 +3,7 @@
 Danger now and thoughts of self-harm both put a conversation first in the staff queue, but they call for
 different first words (999 and the Silent Solution, or 999 and Samaritans), so the gateway, the queue and
 the staff console carry one `Risk` that says which, not an "urgent" flag. Danger outranks self-harm, as in
-the NLU safety net (bot/nlp/safety_net.py): a message with both gets the emergency wording.
+the NLU safety net (bot/assistant/nlu/safety_net.py): a message with both gets the emergency wording.
 """
 
 import logging

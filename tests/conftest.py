@@ -13,10 +13,11 @@ import requests
 import yaml
 from rasa.core.agent import Agent
 
+from bot.settings import ROOT
+
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "haven.tar.gz"
 REDIS_URL = os.environ.get("HAVEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from rasa.core.agent import Agent
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.action_guard import SECRET_HEADER
-from bot.bench import free_port
+from actions.guard import SECRET_HEADER
 from tests.conftest import start_action_server
+from tools.bench import free_port
 
 UNREACHABLE_ACTIONS = EndpointConfig(url="http://127.0.0.1:9/webhook")
 

@@ -1,14 +1,14 @@
 """How the assistant speaks (shared/CONTENT.md), checked over every response it can give."""
 
 import re
-from pathlib import Path
 from typing import Any, Dict, Iterator, Set, Tuple
 
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 MAX_RESPONSE_CHARS = 1000
 NO_PRESSURE = re.compile(
     r"support doesn't depend on|support does not depend on|get help without reporting|"
@@ -93,7 +93,7 @@ PRIVACY_ANSWERS = ("utter_chat_info/is_private", "utter_chat_info/what_is_stored
 
 @pytest.mark.parametrize("name", PRIVACY_ANSWERS)
 def test_privacy_answers_point_to_the_delete_button_the_widget_really_has(name: str) -> None:
-    widget = (ROOT / "bot" / "widget" / "static" / "haven-widget.js").read_text(encoding="utf-8")
+    widget = (ROOT / "bot" / "gateway" / "widget" / "static" / "haven-widget.js").read_text(encoding="utf-8")
     assert "'Delete chat'" in widget
     assert '"Delete chat"' in _all_responses()[name][0]["text"]
     assert "removed before anything is saved" in _all_responses()[name][0]["text"]

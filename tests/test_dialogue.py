@@ -8,7 +8,8 @@ from typing import Set
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
+
 RASA = str(Path(sys.executable).with_name("rasa"))
 RASA_WARNING = re.compile(r"UserWarning: (.*)")
 RETRIEVAL_TOPICS = (

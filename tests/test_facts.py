@@ -12,8 +12,8 @@ from typing import Iterator, Set, Tuple
 import pytest
 
 from bot.facts import helplines
+from bot.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACTS = ROOT.parent / "shared" / "facts" / "uk-support.md"
 PHONE = re.compile(r"(?<![\d])(?:0\d{2,4}(?: ?\d{2,4}){1,3}|116 123|999|101|55)(?![\d])")
 ALLOWED_SHORT = {"999", "101", "55", "116 123"}

@@ -11,10 +11,11 @@ from typing import List, Set, Tuple
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.nlp.safety_net import DEFAULT_DANGER_INTENT
+from bot.assistant.nlu.safety_net import DEFAULT_DANGER_INTENT
+from bot.settings import ROOT
 
 TEST_SET = Path(__file__).resolve().parent / "nlu_test.yml"
-TRAINING_DATA = Path(__file__).resolve().parents[1] / "data" / "nlu"
+TRAINING_DATA = ROOT / "data" / "nlu"
 MAX_FALSE_POSITIVE_RATE = 0.02
 
 

@@ -2,10 +2,9 @@
 
 import re
 import shlex
-from pathlib import Path
 from typing import Dict
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import ROOT
 
 
 def _processes() -> Dict[str, str]:
@@ -23,6 +22,7 @@ def test_every_gateway_has_its_own_port_and_its_own_rasa_on_the_scaleout_endpoin
     assert len(rasa_ports) >= 2 and len(set(rasa_ports.values())) == len(rasa_ports)
     for name in rasa_ports:
         assert "--endpoints endpoints-scaleout.yml" in processes[name], f"{name} must use Redis locks"
+        assert "-m bot.assistant run" in processes[name], f"{name} must start through Haven's entry point"
     gateways = {
         name: dict(re.findall(r"(\w+)=(\S+)", command))
         for name, command in processes.items()

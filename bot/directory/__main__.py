@@ -20,8 +20,9 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.directory import migrate, seed, store
-from bot.directory.db import default_engine
+from bot.database import migrate
+from bot.database.engine import default_engine
+from bot.directory import seed, store
 from bot.directory.importer import ImportRejectedError, export_rows, read_rows, validate, write_csv
 
 logger = logging.getLogger(__name__)

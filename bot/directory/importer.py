@@ -18,7 +18,7 @@ import yaml
 
 from bot.directory.areas import Areas, default_areas
 from bot.directory.entries import Entry
-from bot.directory.hours import HoursError, format_hours, parse_hours
+from bot.hours import HoursError, format_hours, parse_hours
 from bot.nlp.vocabulary import NEEDS, WHO_FOR, canonical_need, canonical_who_for
 
 logger = logging.getLogger(__name__)

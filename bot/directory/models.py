@@ -2,20 +2,20 @@
 
 Lists (needs, who for, languages, topics) are kept as `;`-separated text because they are always
 read whole with their service; areas get their own table because searches select by them. Every
-table is prefixed `directory_` and lives in its own MetaData, so it sits beside Rasa's `events`
-table in the same database and Alembic never looks at anyone else's tables.
+table is prefixed `directory_`, so it sits beside Rasa's `events` table in the same database.
 """
 
 import logging
 from typing import Tuple
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
+
+from bot.database.schema import METADATA
 
 logger = logging.getLogger(__name__)
 
-metadata = MetaData()
-Base = declarative_base(metadata=metadata)
+Base = declarative_base(metadata=METADATA)
 
 LIST_SEPARATOR = ";"
 

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from bot.directory.areas import positions, specificity
 from bot.directory.entries import Entry, entry_from_columns
-from bot.directory.hours import parse_hours
 from bot.directory.models import Organisation, Service, ServiceArea
+from bot.hours import parse_hours
 
 logger = logging.getLogger(__name__)
 

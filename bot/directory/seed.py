@@ -10,7 +10,6 @@ these entries by key and leaves everything else alone.
 import logging
 import re
 from datetime import date
-from pathlib import Path
 from typing import List, Tuple
 
 from sqlalchemy.engine import Engine
@@ -18,14 +17,15 @@ from sqlalchemy.engine import Engine
 from bot.directory import store
 from bot.directory.areas import UK, key
 from bot.directory.entries import Entry
-from bot.directory.hours import format_hours, parse_hours
 from bot.directory.importer import read_rows, validate
 from bot.facts import Helpline, helplines
+from bot.hours import format_hours, parse_hours
 from bot.nlp.vocabulary import WHO_FOR
+from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_FILE = Path(__file__).resolve().parents[2] / "data" / "directory" / "sample-services.yaml"
+SAMPLE_FILE = ROOT / "data" / "directory" / "sample-services.yaml"
 NATIONS = ("England", "Wales", "Scotland", "Northern Ireland")
 EVERYONE = "all"
 GENERAL_TOPIC = "general"

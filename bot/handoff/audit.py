@@ -9,7 +9,8 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.handoff.models import audit_log, staff_accounts
+from bot.handoff.models import audit_log
+from bot.staff.models import staff_accounts
 
 logger = logging.getLogger(__name__)
 

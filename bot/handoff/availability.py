@@ -16,8 +16,8 @@ from typing import Mapping, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.directory.hours import ALWAYS, WeeklyHours, parse_hours
-from bot.handoff.models import staff_accounts
+from bot.hours import ALWAYS, WeeklyHours, parse_hours
+from bot.staff.models import staff_accounts
 
 logger = logging.getLogger(__name__)
 

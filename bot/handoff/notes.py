@@ -7,7 +7,8 @@ from typing import Dict, List
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.handoff.models import handoff_notes, staff_accounts
+from bot.handoff.models import handoff_notes
+from bot.staff.models import staff_accounts
 
 logger = logging.getLogger(__name__)
 

@@ -19,11 +19,12 @@ from spacy.language import Language
 
 from bot.nlp.gazetteer import Gazetteer, default_gazetteer
 from bot.nlp.patterns import build_patterns
+from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_NAME = "haven_en"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "var" / "spacy" / PIPELINE_NAME
+DEFAULT_OUTPUT = ROOT / "var" / "spacy" / PIPELINE_NAME
 RULER_CONFIG: Dict[str, Any] = {"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
 """LOWER: place names match in any case unless a pattern asks for exact ORTH (ambiguous names)."""
 HASH_CHARS = 16

@@ -20,9 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Tuple
 
+from bot.settings import ROOT
+
 logger = logging.getLogger(__name__)
 
-GAZETTEER_DIR = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
+GAZETTEER_DIR = ROOT / "data" / "gazetteer"
 
 KINDS: FrozenSet[str] = frozenset(
     {"postcode_area", "postcode_district", "borough", "london_place", "county", "town", "region", "nation"}
@@ -199,8 +201,13 @@ class Gazetteer:
             for row in _read(directory, "regions.csv")
         ]
         gazetteer = cls(areas, districts, boroughs, places, counties, towns, nations, regions)
-        logger.debug("Loaded gazetteer from %s: %d names.", directory, len(gazetteer._index))
+        logger.debug("Loaded gazetteer from %s: %d names.", directory, gazetteer.name_count)
         return gazetteer
+
+    @property
+    def name_count(self) -> int:
+        """How many distinct names (normalised) the gazetteer recognises: logged on load, to spot missing data."""
+        return len(self._index)
 
     def _add(self, place: Place, surfaces: Tuple[str, ...]) -> None:
         for surface in surfaces:

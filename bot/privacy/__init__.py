@@ -1,1 +1,1 @@
-"""Minimum data: erasing a survivor's conversation."""
+"""Minimum data: redaction before anything is stored or logged, erasure, and the retention purge."""

@@ -13,6 +13,7 @@ import sys
 import time
 from typing import List, Optional
 
+from bot.database.engine import make_engine
 from bot.handoff import audit
 from bot.privacy.erasure import ConversationEraser
 from bot.settings import Settings
@@ -35,7 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     erase.add_argument("conversation")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    eraser = ConversationEraser(settings.database_url)
+    eraser = ConversationEraser(make_engine(settings.database_url))
     if args.command == "erase":
         print(f"Deleted {eraser.erase(args.conversation)} rows.")
         return 0

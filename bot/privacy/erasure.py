@@ -8,10 +8,10 @@ retention purge cover them. The audit log is not in it: it keeps who did what an
 
 import logging
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import Connection, Engine
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ def _delete(connection: Connection, conversations: Sequence[str]) -> int:
 class ConversationEraser:
     """Deletes conversations from every table in CONVERSATION_TABLES."""
 
-    def __init__(self, url: Union[str, URL]) -> None:
-        self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def erase(self, conversation: str) -> int:
         """Deletes one conversation; returns how many rows went (0 if nothing was stored)."""

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List
+from typing import Callable, Dict, FrozenSet, List, Tuple
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider
@@ -26,10 +26,11 @@ from presidio_anonymizer.entities import OperatorConfig
 
 from bot.facts import helplines
 from bot.privacy import recognizers as found
+from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 
-SPACY_PIPELINE = Path(__file__).resolve().parents[2] / "var" / "spacy" / "haven_en"
+SPACY_PIPELINE = ROOT / "var" / "spacy" / "haven_en"
 LANGUAGE = "en"
 PIPELINE_LABELS = ["location", "need", "who_for"]
 """The project pipeline's own entity labels: they help the assistant and are not personal data."""
@@ -121,6 +122,12 @@ class CleanTexts:
     def __len__(self) -> int:
         return len(self._digests)
 
+    @property
+    def digests(self) -> Tuple[bytes, ...]:
+        """What is remembered, least recently seen first: digests only, so it can be shown that no text is."""
+        with self._lock:
+            return tuple(self._digests)
+
 
 class Redactor:
     """Presidio's analyzer and anonymizer, set up once per process (loading takes about a second)."""
@@ -150,7 +157,7 @@ class Redactor:
         """`text` with every piece of personal data replaced by a label."""
         if not MIGHT_HOLD_PERSONAL_DATA.search(text) or text in self.clean:
             return text
-        results = [result for result in self._analyze(text) if not self._is_public_number(text, result)]
+        results = [result for result in self.analyze(text) if not self._is_public_number(text, result)]
         if not results:
             self.clean.add(text)
             return text
@@ -161,7 +168,9 @@ class Redactor:
         )
         return str(anonymized.text)
 
-    def _analyze(self, text: str) -> List[RecognizerResult]:
+    def analyze(self, text: str) -> List[RecognizerResult]:
+        """Presidio's findings in `text`, the public helpline numbers not yet set aside (the one call to
+        Presidio's analyzer, so what reaches it can be observed)."""
         return list(self.analyzer.analyze(text=text, language=LANGUAGE, score_threshold=MIN_SCORE))
 
     def _is_public_number(self, text: str, result: RecognizerResult) -> bool:

@@ -1,1 +1,2 @@
-"""The staff console: accounts, sessions, and the pages and sockets support workers use."""
+"""Staff accounts, roles, sessions and standard replies: their tables and rules. The console that uses
+them runs in the gateway (bot/gateway/console/)."""

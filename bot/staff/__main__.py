@@ -14,8 +14,8 @@ from typing import Optional, Sequence, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.directory import migrate
-from bot.directory.db import default_engine
+from bot.database import migrate
+from bot.database.engine import default_engine
 from bot.staff import accounts
 from bot.staff.accounts import AccountError
 

@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
-from bot.handoff.models import PRESENCE, ROLES, staff_accounts
+from bot.staff.models import PRESENCE, ROLES, staff_accounts
 
 logger = logging.getLogger(__name__)
 

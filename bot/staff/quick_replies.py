@@ -7,8 +7,8 @@ from typing import Dict, List, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.chat.fallback import emergency_wording, helpline_line
-from bot.handoff.models import quick_replies
+from bot.staff.models import quick_replies
+from bot.wording import emergency_wording, helpline_line
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.handoff.models import staff_accounts, staff_sessions
 from bot.staff.accounts import Account, account_from_row
+from bot.staff.models import staff_accounts, staff_sessions
 
 logger = logging.getLogger(__name__)
 

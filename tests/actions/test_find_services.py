@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 import actions.find_services as find_services
 from actions.find_services import ANYWHERE, ActionFindServices
 from actions.service_replies import SAMPLE_NOTICE
-from bot.directory.db import make_engine
+from bot.database.engine import make_engine
 from bot.directory.seed import seed
 from tests.actions.conftest import make_tracker
 from tests.directory.conftest import TODAY, entry, saved

@@ -10,8 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from actions import handoff
 from actions.handoff import ActionRequestHandoff
-from bot.directory.hours import UK_TIME
 from bot.handoff import queue
+from bot.hours import UK_TIME
 from bot.risk import Risk
 from bot.staff import accounts
 from tests.actions.conftest import make_tracker

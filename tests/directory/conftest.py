@@ -15,9 +15,10 @@ from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.directory import migrate, store
+from bot.database import migrate
+from bot.database.engine import make_engine
+from bot.directory import store
 from bot.directory.areas import UK
-from bot.directory.db import make_engine
 from bot.directory.entries import Entry
 from bot.directory.models import Organisation, Service, ServiceArea
 

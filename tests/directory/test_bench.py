@@ -1,10 +1,10 @@
 """The benchmark measures realistic data: its services would pass the charity's own import checks."""
 
-from bot.bench import percentile
 from bot.directory.areas import default_areas
-from bot.directory.bench import synthetic_entries
 from bot.directory.importer import Row, export_rows, validate
 from tests.directory.conftest import TODAY
+from tools.bench import percentile
+from tools.bench.directory import synthetic_entries
 
 
 def test_benchmark_services_are_valid_directory_entries() -> None:

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.directory.hours import HoursError, format_hours, parse_hours
+from bot.hours import HoursError, format_hours, parse_hours
 
 OFFICE = "Mon-Fri 09:00-17:00; Sat 10:00-13:00"
 

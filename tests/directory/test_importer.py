@@ -8,9 +8,9 @@ import pytest
 
 from bot.directory.importer import COLUMNS, ImportRejectedError, read_rows, validate, write_csv
 from bot.directory.seed import SAMPLE_FILE, national_entries
+from bot.settings import ROOT
 from tests.directory.conftest import TODAY
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "docs" / "directory-template.csv"
 HEADER = ",".join(COLUMNS)
 GOOD = (

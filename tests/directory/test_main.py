@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.database.engine import make_engine
 from bot.directory import store
 from bot.directory.__main__ import EXIT_DATABASE, EXIT_OK, EXIT_REJECTED, main
-from bot.directory.db import make_engine
 from bot.directory.importer import COLUMNS
 from bot.directory.seed import hours_from_facts, national_entries
 from bot.facts import helplines
+from bot.settings import ROOT
 from tests.directory.conftest import entry, saved
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "docs" / "directory-template.csv"
 
 

@@ -1,7 +1,7 @@
 """Starts the real stack (gateway + Rasa + action server, via scripts/run) once per test session.
 
 It runs on spare ports with its own SQLite file, so it never disturbs a running `make run`
-(bot/bench/stack.py, shared with the load benchmark).
+(tools/bench/stack.py, shared with the load benchmark).
 """
 
 import threading
@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.bench.stack import Stack, StackError, start_stack, stop_stack
+from tools.bench.stack import Stack, StackError, start_stack, stop_stack
 
 PERSONAL_DATA_SENT = ("900123", "Acacia")
 """Sent by the tests (a phone number, a street): never in any process's log."""

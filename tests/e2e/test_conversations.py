@@ -5,7 +5,7 @@ import sqlite3
 import requests
 
 from actions.safety_plan import PLAN_STEPS
-from bot.bench.stack import Stack
+from tools.bench.stack import Stack
 
 PLAN_SLOTS = [slot for slot, _ in PLAN_STEPS]
 

@@ -6,17 +6,16 @@ the survivor's page is changing is shown when the chat comes back, once."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from bot.directory.db import make_engine
-from bot.handoff.models import staff_accounts
+from bot.database.engine import make_engine
+from bot.settings import ROOT
+from bot.staff.models import staff_accounts
 from tests.conftest import record_dialogs
 from tests.e2e.conftest import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 20_000
 USERNAME, DISPLAY_NAME, PASSWORD = "e2e-admin", "Sam", "a long e2e password"
 

@@ -5,16 +5,15 @@ Everything is found by role and accessible name, as a screen-reader user would f
 
 import re
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from bot.bench.stack import Stack
+from bot.settings import ROOT
 from tests.conftest import record_dialogs
+from tools.bench.stack import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 REPLY_TIMEOUT_MS = 20_000
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
-from bot.handoff.models import audit_log, handoff_notes, handoffs, quick_replies, staff_accounts, staff_sessions
+from bot.handoff.models import audit_log, handoff_notes, handoffs
 from bot.staff import accounts
+from bot.staff.models import quick_replies, staff_accounts, staff_sessions
 from tests.directory.conftest import migrated_engine  # noqa: F401 (SQLite and PostgreSQL, per module)
 
 PASSWORD = "a long enough password"

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.directory import migrate
-from bot.directory.db import make_engine
+from bot.database import migrate
+from bot.database.engine import make_engine
 from bot.handoff import audit, queue
 from bot.risk import Risk
 from tests.handoff.conftest import worker

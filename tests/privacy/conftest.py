@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 
-from bot.privacy.tracker_store import RedactingSQLTrackerStore
+from bot.assistant.tracker_store import RedactingSQLTrackerStore
 
 PG: Dict[str, Any] = {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": "test", "username": "postgres"}
 

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.assistant.tracker_store import RedactingSQLTrackerStore
+from bot.database.engine import make_engine
 from bot.privacy.erasure import ConversationEraser
-from bot.privacy.tracker_store import RedactingSQLTrackerStore
 
 DAY = 86_400.0
 
@@ -33,7 +34,7 @@ def _stored(store: RedactingSQLTrackerStore, sender: str) -> int:
 
 
 def _eraser_for(store: RedactingSQLTrackerStore) -> ConversationEraser:
-    return ConversationEraser(store.engine.url)
+    return ConversationEraser(make_engine(store.engine.url))
 
 
 async def _check_erase_and_purge(store: RedactingSQLTrackerStore) -> None:
@@ -71,7 +72,7 @@ async def test_a_conversation_still_going_is_kept_whatever_its_start(sqlite_stor
 
 
 def test_erasing_or_purging_before_anything_was_stored_is_harmless(tmp_path: Path) -> None:
-    eraser = ConversationEraser(f"sqlite:///{tmp_path / 'empty.db'}")
+    eraser = ConversationEraser(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
     assert eraser.erase("a" * 32) == 0
     assert eraser.purge(time.time()) == (0, 0)
 

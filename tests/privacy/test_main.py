@@ -12,11 +12,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.directory.migrate import upgrade
+from bot.assistant.tracker_store import RedactingSQLTrackerStore
+from bot.database.migrate import upgrade
 from bot.handoff.models import audit_log
-from bot.privacy.tracker_store import RedactingSQLTrackerStore
-
-ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import ROOT
 
 
 def _run(db: Path, *args: str) -> "subprocess.CompletedProcess[str]":

@@ -174,13 +174,13 @@ def counting_analysis(monkeypatch: Any) -> List[str]:
     """The texts the default redactor sends to Presidio from now on."""
     redactor = default_redactor()
     analysed: List[str] = []
-    analyze = redactor._analyze
+    analyze = redactor.analyze
 
     def spy(text: str) -> Any:
         analysed.append(text)
         return analyze(text)
 
-    monkeypatch.setattr(redactor, "_analyze", spy)
+    monkeypatch.setattr(redactor, "analyze", spy)
     return analysed
 
 
@@ -204,4 +204,4 @@ def test_only_digests_of_clean_texts_are_remembered_and_only_the_most_recent() -
         clean.add(text)
     assert "first 1." not in clean and "second 2." in clean and "third 3." in clean
     assert len(clean) == 2
-    assert all(isinstance(key, bytes) and len(key) == 16 for key in clean._digests)
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in clean.digests)

@@ -35,7 +35,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.privacy.tracker_store import RedactingSQLTrackerStore, event_from_dict, redact_event_data
+from bot.assistant.tracker_store import RedactingSQLTrackerStore, event_from_dict, redact_event_data
+from bot.settings import ROOT
 from tests.privacy.conftest import PG
 
 PHONE, POSTCODE, EMAIL = "07700 900123", "SE15 4QT", "jane.doe@example.com"
@@ -162,7 +163,7 @@ def test_both_endpoints_files_give_rasa_the_redacting_store_on_haven_database_ur
     monkeypatch.setenv("HAVEN_REDIS_PREFIX", "haven:")
     monkeypatch.setenv("HAVEN_ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook")
     monkeypatch.setenv("HAVEN_ACTIONS_SECRET", "a-secret")
-    endpoints = read_endpoints_from_path(Path(__file__).resolve().parents[2] / endpoints_file)
+    endpoints = read_endpoints_from_path(ROOT / endpoints_file)
     store = create_tracker_store(endpoints.tracker_store)
     assert isinstance(store, RedactingSQLTrackerStore)
     assert store.engine.url.database == str(tmp_path / "haven.db")
@@ -175,9 +176,9 @@ def test_a_relative_sqlite_url_is_the_repos_file_whatever_the_working_directory(
     monkeypatch.chdir(tmp_path)
     store = RedactingSQLTrackerStore(Domain.empty(), host="sqlite:///var/haven-relative-test.db")
     store.engine.dispose()
-    assert store.engine.url.database == str(Path(__file__).resolve().parents[2] / "var" / "haven-relative-test.db")
+    assert store.engine.url.database == str(ROOT / "var" / "haven-relative-test.db")
     assert not (tmp_path / "var").exists()
-    (Path(__file__).resolve().parents[2] / "var" / "haven-relative-test.db").unlink()
+    (ROOT / "var" / "haven-relative-test.db").unlink()
 
 
 def _statements(store: RedactingSQLTrackerStore) -> List[str]:

@@ -24,9 +24,9 @@ import requests
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
-from bot.bench import free_port
-from tests.chat.conftest import start_gateway, stop_gateway
 from tests.conftest import ROOT, needs_server, start_action_server
+from tests.gateway.chat.conftest import start_gateway, stop_gateway
+from tools.bench import free_port
 
 POSTGRES_ADMIN_URL = os.environ.get("HAVEN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RASA_START_TIMEOUT_S = 300
@@ -103,9 +103,10 @@ def _drop_database(name: str) -> None:
 
 
 def _start_rasa(port: int, env: Dict[str, str], log: Path) -> "subprocess.Popen[bytes]":
-    """`rasa run` as scripts/run starts it with HAVEN_REDIS_URL set (endpoints-scaleout.yml)."""
+    """The Rasa server as scripts/run starts it with HAVEN_REDIS_URL set (endpoints-scaleout.yml)."""
     command = [
-        str(ROOT / ".venv" / "bin" / "rasa"), "run", "--model", env["HAVEN_MODEL"], "--enable-api",
+        str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.assistant", "run",
+        "--model", env["HAVEN_MODEL"], "--enable-api",
         f"--auth-token={env['HAVEN_RASA_TOKEN']}", "--interface", "127.0.0.1", "--port", str(port),
         "--credentials", "credentials.yml", "--endpoints", "endpoints-scaleout.yml",
     ]

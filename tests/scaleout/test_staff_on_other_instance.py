@@ -13,10 +13,10 @@ import pytest
 from websockets.legacy.client import connect
 
 from actions.handoff import queued_text
-from bot.directory.db import make_engine
+from bot.database.engine import make_engine
 from bot.privacy.redaction import redact
 from bot.staff import accounts
-from tests.chat.conftest import bot_texts, say, ws_url
+from tests.gateway.chat.conftest import bot_texts, say, ws_url
 from tests.scaleout.conftest import TwoInstances, open_chat
 from tests.staff.conftest import PASSWORD, Console, next_frame, staff_socket
 

@@ -8,7 +8,7 @@ from typing import List, Optional
 from websockets.legacy.client import connect
 
 from bot.privacy.redaction import redact
-from tests.chat.conftest import bot_texts, frames_until, say, ws_url
+from tests.gateway.chat.conftest import bot_texts, frames_until, say, ws_url
 from tests.scaleout.conftest import TwoInstances, open_chat
 
 WAIT_S = 90.0

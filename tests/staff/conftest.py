@@ -1,4 +1,4 @@
-"""A real gateway (in front of the fake Rasa of tests/chat) with staff accounts of every role.
+"""A real gateway (in front of the fake Rasa of tests/gateway/chat) with staff accounts of every role.
 
 Accounts are made straight in the gateway's database, as `python -m bot.staff create-admin` and the
 console's admin page do; the tests then only use the console's HTTP API and sockets, like a browser.
@@ -16,10 +16,10 @@ import requests
 from sqlalchemy.engine import Engine
 from websockets.legacy.client import connect
 
-from bot.directory.db import make_engine
+from bot.database.engine import make_engine
 from bot.staff import accounts
 from bot.staff.sessions import COOKIE
-from tests.chat.conftest import fake_rasa_url, start_gateway, stop_gateway  # noqa: F401 (the fake Rasa fixture)
+from tests.gateway.chat.conftest import fake_rasa_url, start_gateway, stop_gateway  # noqa: F401 (the fake Rasa fixture)
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"ash": ("Sam", "support_worker"), "bob": ("Jo", "support_worker"), "cam": ("Kit", "supervisor"),

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.handoff.availability import PRESENCE_FRESH_S, available_staff
-from bot.handoff.models import staff_accounts, staff_sessions
 from bot.staff import accounts, sessions
 from bot.staff.accounts import MAX_FAILURES, AccountError
+from bot.staff.models import staff_accounts, staff_sessions
 from tests.handoff.conftest import PASSWORD, db, migrated_engine, worker  # noqa: F401 (both databases)
 
 

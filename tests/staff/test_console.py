@@ -7,12 +7,12 @@ from typing import Any, Dict
 import pytest
 import requests
 
-from bot.directory.db import make_engine
+from bot.database.engine import make_engine
+from bot.gateway.console.routes import transcript_line
 from bot.handoff import queue
 from bot.risk import Risk
 from bot.staff import accounts
-from bot.staff.console import transcript_line
-from tests.chat.conftest import start_gateway, stop_gateway
+from tests.gateway.chat.conftest import start_gateway, stop_gateway
 from tests.staff.conftest import PASSWORD, Console
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from bot.handoff import queue
 from bot.handoff.models import CANCELLED, OPEN_STATES, handoffs
 from bot.risk import Risk
-from tests.chat.conftest import EVENTS
 from tests.conftest import record_dialogs
+from tests.gateway.chat.conftest import EVENTS
 from tests.staff.conftest import PASSWORD, Console
 
 TIMEOUT_MS = 15_000

@@ -13,15 +13,15 @@ import sqlalchemy as sa
 from websockets.exceptions import ConnectionClosed
 from websockets.legacy.client import connect
 
-from bot.chat.fallback import emergency_wording, urgent_wording
-from bot.directory.db import make_engine
+from bot.database.engine import make_engine
+from bot.gateway.relay.handoff import RESUME
 from bot.handoff import queue
 from bot.handoff.models import CANCELLED, OPEN_STATES, audit_log, handoffs
-from bot.handoff.service import RESUME
 from bot.risk import Risk
 from bot.staff import accounts
 from bot.staff.sessions import COOKIE
-from tests.chat.conftest import (  # noqa: F401 (gateway_with_own_rasa: a fixture)
+from bot.wording import emergency_wording, urgent_wording
+from tests.gateway.chat.conftest import (  # noqa: F401 (gateway_with_own_rasa: a fixture)
     EVENTS,
     HANDED_BACK_GREETING,
     FakeRasa,

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.directory.db import make_engine
-from bot.handoff.models import staff_accounts
+from bot.database.engine import make_engine
+from bot.settings import ROOT
 from bot.staff import __main__ as cli
 from bot.staff import accounts
-
-ROOT = Path(__file__).resolve().parents[2]
+from bot.staff.models import staff_accounts
 
 
 def _create_admin(database: Path, password: str, username: str = "alex") -> "subprocess.CompletedProcess[str]":

@@ -4,14 +4,14 @@ and a survivor whose live chat can't reach staff is told so, with the helpline, 
 import json
 from pathlib import Path
 
-from bot.bench import free_port
-from bot.chat.fallback import live_chat_down_text
+from bot.gateway.console.routes import REFUSALS
 from bot.handoff import queue
 from bot.risk import Risk
-from bot.staff.console import REFUSALS
-from tests.chat.conftest import fake_rasa_url  # noqa: F401 (a fixture)
+from bot.wording import live_chat_down_text
+from tests.gateway.chat.conftest import fake_rasa_url  # noqa: F401 (a fixture)
 from tests.staff.conftest import next_frame, running_console, staff_socket
 from tests.staff.test_live_handoff import survivor_socket
+from tools.bench import free_port
 
 
 async def test_with_redis_down_staff_see_a_clear_error_and_a_survivor_is_told_to_call_the_helpline(

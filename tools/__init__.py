@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation (`make bench`, `make eval`): run from the repo, never shipped with Haven."""
