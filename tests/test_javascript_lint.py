@@ -37,7 +37,7 @@ def test_every_served_script_is_in_a_linted_folder() -> None:
 def test_make_test_runs_the_linter_after_ruff_and_mypy_without_fetching_anything() -> None:
     assert "npx --no-install eslint" in _makefile_variable("ESLINT")
     recipe = _recipe("test")
-    assert recipe.index("$(ESLINT) $(JS_DIRS)") > recipe.index("$(PY) -m mypy bot actions tests")
+    assert recipe.index("$(ESLINT) $(JS_DIRS)") > recipe.index("$(PY) -m mypy bot actions tools tests")
     assert recipe.index("$(ESLINT) $(JS_DIRS)") < recipe.index("$(PY) -m pytest")
     assert _recipe("lint-js") == ["$(ESLINT) $(JS_DIRS)"]
 
