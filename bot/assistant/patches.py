@@ -7,17 +7,22 @@ Each exists for a reason a survivor or an operator would care about:
   every action call, which cost more than the call (docs/performance.md).
 - the direct call into the classifiers' traced graphs (fast_predict.py): TensorFlow matched each input
   against the signature on every prediction, which cost more than the prediction (docs/performance.md).
+- the action server's time limit and the kind answer to a failed action (action_failure.py): Rasa waited
+  300 s for an action server that hung, holding the conversation's lock, and a failed action ended the
+  survivor's turn in silence; now it gives up after HAVEN_ACTION_TIMEOUT_S and says sorry with the helpline.
 """
 
 import logging
 from typing import Callable, Tuple
 
-from bot.assistant import action_response, fast_predict
+from bot.assistant import action_failure, action_response, fast_predict
 from bot.privacy import log_redaction
 
 logger = logging.getLogger(__name__)
 
-PATCHES: Tuple[Callable[[], None], ...] = (log_redaction.install, action_response.install, fast_predict.install)
+PATCHES: Tuple[Callable[[], None], ...] = (
+    log_redaction.install, action_response.install, fast_predict.install, action_failure.install
+)
 _installed = False
 
 
