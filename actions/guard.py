@@ -5,7 +5,10 @@ HAVEN_ACTIONS_SECRET, which scripts/run creates in var/actions-secret). The acti
 call to /webhook without it. With no secret configured, only loopback callers are accepted.
 
 It plugs into rasa_sdk's own extension point (the `rasa_sdk_plugins` package calls `init_hooks`), so
-the usual `rasa run actions` enforces it. The action server's logs are redacted too.
+the usual `rasa run actions` enforces it. rasa_sdk skips that package without a word (a DEBUG line) when
+it can't be imported, which would leave the actions open to anyone: so the actions package calls
+`require_guard` when it loads, and rasa_sdk, unable to load the actions, stops with exit code 1.
+The action server's logs keep no survivor's words, and its files are its user's only.
 """
 
 import hmac
@@ -19,6 +22,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot import logs
+from bot.file_modes import private_from_now
 from bot.privacy import log_redaction
 from bot.privacy.redaction import default_redactor
 
@@ -64,14 +69,34 @@ class ActionServerGuard:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         """Called by rasa_sdk when it starts the action server."""
+        logs.configure_logging("actions")
         secret = os.environ.get(SECRET_ENV, "")
         if not secret:
             logger.warning("%s is not set: the action server accepts calls from this machine only.", SECRET_ENV)
         guard(app, secret)
+        private_from_now()
         default_redactor()
         log_redaction.install()
 
 
+GUARD = ActionServerGuard()
+
+
 def init_hooks(manager: pluggy.PluginManager) -> None:
     """rasa_sdk's plugin entry point."""
-    manager.register(ActionServerGuard())
+    if not manager.is_registered(GUARD):
+        manager.register(GUARD)
+
+
+def require_guard() -> None:
+    """Raises ImportError unless rasa_sdk will attach the guard to the action server (finding 15 of the
+    2026-12-03 security review: without it, anyone who can reach the port could run the actions)."""
+    from rasa_sdk.plugin import plugin_manager  # rasa_sdk loads `rasa_sdk_plugins` here, the first time
+
+    if not plugin_manager().is_registered(GUARD):
+        message = (
+            "The action server's guard did not load (rasa_sdk could not import rasa_sdk_plugins, see "
+            "actions/guard.py): refusing to serve the actions to anyone who asks."
+        )
+        logger.critical(message)
+        raise ImportError(message)

@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from bot import logs
+from bot.file_modes import private_from_now
 from bot.gateway.app import create_app
 from bot.privacy import log_redaction
 from bot.privacy.redaction import default_redactor
@@ -18,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 def main() -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    private_from_now()
+    logs.configure_logging("gateway")
     settings = Settings.from_env()
     if settings.workers > 1 and not settings.redis_url:
         logger.error(

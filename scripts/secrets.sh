@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/run and scripts/shell: a secret from the environment, or else from a file under
 # var/ created once with mode 0600.   Usage: secret VARIABLE var/file
 secret() {

@@ -1,4 +1,5 @@
-# Sourced by scripts/run and scripts/shell: where everything is stored, from two settings.
+# shellcheck shell=bash disable=SC2034  # ENDPOINTS is for the scripts that source this file
+# Sourced by scripts/run and scripts/shell: where everything is stored, from two settings, and who may read it.
 #   HAVEN_DATABASE_URL  one SQLAlchemy URL for conversations, gateway state and the directory
 #                       (default sqlite:///var/haven.db; postgresql://user@host/db to scale out)
 #   HAVEN_REDIS_URL     set (redis://host:6379/0): Rasa's locks and the gateways' bus in Redis, so
@@ -21,3 +22,8 @@ ENDPOINTS=endpoints.yml
 if [ -n "$HAVEN_REDIS_URL" ]; then
   ENDPOINTS=endpoints-scaleout.yml
 fi
+# Everything Haven writes is its own user's only (docs/privacy.md): new files 0600 and folders 0700, and var/
+# (the SQLite database, the secrets) made so too, however an older version left it.
+umask 077
+mkdir -p var
+chmod -R go= var || { echo "Could not make var/ readable by $(id -un) only: are some of its files another user's?" >&2; exit 1; }

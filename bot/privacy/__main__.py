@@ -14,6 +14,7 @@ import time
 from typing import List, Optional
 
 from bot.database.engine import make_engine
+from bot.file_modes import private_from_now
 from bot.handoff import audit
 from bot.privacy.erasure import ConversationEraser
 from bot.settings import Settings
@@ -25,6 +26,7 @@ SECONDS_PER_DAY = 86_400
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Runs the command; returns the process exit code."""
+    private_from_now()
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m bot.privacy", description="Haven's data retention tools.")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -4,6 +4,10 @@ Rasa open source has no deletion API, so Haven deletes the rows itself, from the
 uses (HAVEN_DATABASE_URL, which endpoints.yml gives Rasa too). Every table that holds conversation data is
 listed once in CONVERSATION_TABLES (Rasa's events, the handoff queue and staff notes), and both erasure and the
 retention purge cover them. The audit log is not in it: it keeps who did what and when, never text.
+
+In SQLite the deleted rows are overwritten (`secure_delete`, bot/database/engine.py), but until a checkpoint
+their earlier versions stay in the `-wal` file: each erasure ends with a checkpoint that empties it, so a
+deleted chat is gone from the files too.
 """
 
 import logging
@@ -33,6 +37,8 @@ HANDOFF_NOTES = ConversationTable("handoff_notes", "conversation", "at")
 """Staff's private notes on a conversation."""
 CONVERSATION_TABLES: Tuple[ConversationTable, ...] = (EVENTS, HANDOFFS, HANDOFF_NOTES)
 BATCH = 500
+CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
+"""Copies the write-ahead log into the database file and empties it (waiting for readers, as writes do)."""
 
 
 def _existing(connection: Connection) -> List[ConversationTable]:
@@ -52,6 +58,16 @@ def _delete(connection: Connection, conversations: Sequence[str]) -> int:
     return deleted
 
 
+def _checkpoint(engine: Engine) -> None:
+    """In SQLite, the `-wal` file emptied of the rows just deleted (a database server keeps no such file)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        busy = connection.exec_driver_sql(CHECKPOINT).scalar()
+    if busy:
+        logger.warning("SQLite was busy: the deleted rows stay in the -wal file until its next checkpoint.")
+
+
 class ConversationEraser:
     """Deletes conversations from every table in CONVERSATION_TABLES."""
 
@@ -62,6 +78,7 @@ class ConversationEraser:
         """Deletes one conversation; returns how many rows went (0 if nothing was stored)."""
         with self.engine.begin() as connection:
             deleted = _delete(connection, [conversation])
+        _checkpoint(self.engine)
         logger.info("Erased a conversation at the survivor's request (%d rows).", deleted)
         return deleted
 
@@ -83,4 +100,6 @@ class ConversationEraser:
         for start in range(0, len(conversations), BATCH):
             with self.engine.begin() as connection:
                 deleted += _delete(connection, conversations[start : start + BATCH])
+        if conversations:
+            _checkpoint(self.engine)
         return len(conversations), deleted

@@ -106,8 +106,8 @@ def _start_rasa(port: int, env: Dict[str, str], log: Path) -> "subprocess.Popen[
     """The Rasa server as scripts/run starts it with HAVEN_REDIS_URL set (endpoints-scaleout.yml)."""
     command = [
         str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.assistant", "run",
-        "--model", env["HAVEN_MODEL"], "--enable-api",
-        f"--auth-token={env['HAVEN_RASA_TOKEN']}", "--interface", "127.0.0.1", "--port", str(port),
+        "--model", env["HAVEN_MODEL"], "--enable-api",  # the token: HAVEN_RASA_TOKEN, never on the command line
+        "--interface", "127.0.0.1", "--port", str(port),
         "--credentials", "credentials.yml", "--endpoints", "endpoints-scaleout.yml",
     ]
     with log.open("wb") as out:

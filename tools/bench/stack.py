@@ -57,6 +57,7 @@ class Stack:
     token: str
     log: Path
     db: Path
+    actions_secret: str = ""
     process: Optional["subprocess.Popen[bytes]"] = None
 
     def stored_events(self, conversation: str) -> int:
@@ -115,9 +116,10 @@ def start_stack(work: Path, model: Path, env: Optional[Mapping[str, str]] = None
     `env` adds to or overrides the environment (e.g. a looser rate limit for a benchmark)."""
     work.mkdir(parents=True, exist_ok=True)
     rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
-    # A URL-safe token starts with "-" one time in 64, which `rasa run --auth-token TOKEN` took for an
+    # A URL-safe token starts with "-" one time in 64, which `rasa run --auth-token TOKEN` once took for an
     # option and refused to start; every stack's token starts with one, so that stays fixed.
     token = "-" + secrets.token_urlsafe(24)
+    actions_secret = secrets.token_urlsafe(24)
     database = work / "haven.db"
     stack = Stack(
         f"http://127.0.0.1:{rasa_port}",
@@ -126,6 +128,7 @@ def start_stack(work: Path, model: Path, env: Optional[Mapping[str, str]] = None
         token,
         work / "stack.log",
         database,
+        actions_secret,
     )
     full_env = {
         **os.environ,
@@ -133,6 +136,7 @@ def start_stack(work: Path, model: Path, env: Optional[Mapping[str, str]] = None
         "HAVEN_ACTIONS_PORT": str(actions_port),
         "HAVEN_GATEWAY_PORT": str(gateway_port),
         "HAVEN_RASA_TOKEN": token,
+        "HAVEN_ACTIONS_SECRET": actions_secret,
         "HAVEN_DATABASE_URL": f"sqlite:///{database}",
         "HAVEN_MODEL": str(model),
         **(env or {}),

@@ -8,13 +8,14 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, TypeGuard, Union
 
 from bot.wording import helpline_line
 
 logger = logging.getLogger(__name__)
 
-CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
+CONVERSATION_ID = re.compile("[0-9a-f]{32}")
+"""A conversation id's shape, matched whole (fullmatch: `$` would let a trailing newline through)."""
 CLIENT_TYPES = ("start", "resume", "message", "end", "typing", "cancel_handoff")
 MAX_STAFF_SEEN = 100_000
 """More staff messages than any one conversation holds: a larger `staff_seen` is not a count but garbage."""
@@ -27,8 +28,12 @@ KIND_ERRORS: Dict[str, str] = {
     "bad_message": "Sorry, something went wrong sending that. Please try again.",
     "bad_conversation": "Sorry, I couldn't find that conversation, so we're starting a new one.",
     "empty": "It looks like that message was empty. Type your message and send it when you're ready.",
+    "bad_text": "Sorry, some characters in that message couldn't be read (perhaps an emoji or a symbol). "
+    "Could you send it again without them? Your text is still in the box.",
     "too_many_chats": "Sorry, a lot of chats have been started from this connection, so I can't start a new one "
     "just now. Please try again in a few minutes. " + helpline_line(),
+    "too_many_connections": "Sorry, a lot of chats are open from this connection just now, so I can't connect "
+    "you at the moment. I'll keep trying. " + helpline_line(),
 }
 
 
@@ -61,9 +66,37 @@ def _decode(raw: Union[str, bytes], max_bytes: int) -> Optional[Dict[str, Any]]:
     return data if isinstance(data, dict) else None
 
 
+def is_conversation_id(value: Any) -> TypeGuard[str]:
+    """32 lowercase hex characters and nothing else."""
+    return isinstance(value, str) and CONVERSATION_ID.fullmatch(value) is not None
+
+
+def _is_unicode(text: str) -> bool:
+    """Text UTF-8 can carry: a lone surrogate ("\\ud800", which JSON allows) made Rasa fail on the message
+    and log it (security review 2026-12-03, finding 3)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_count(value: Any) -> bool:
     """A non-negative int within MAX_STAFF_SEEN (JSON `true` is a bool, not a count)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_STAFF_SEEN
+
+
+def _message(text: Any, max_chars: int) -> Union[ClientFrame, ProtocolError]:
+    """A `message` frame with its text checked."""
+    if not isinstance(text, str):
+        return ProtocolError("bad_message")
+    if not text.strip():
+        return ProtocolError("empty")
+    if not _is_unicode(text):
+        return ProtocolError("bad_text")
+    if len(text) > max_chars:
+        return ProtocolError("too_long")
+    return ClientFrame("message", text=text)
 
 
 def parse_frame(raw: Union[str, bytes], max_bytes: int, max_chars: int) -> Union[ClientFrame, ProtocolError]:
@@ -73,17 +106,10 @@ def parse_frame(raw: Union[str, bytes], max_bytes: int, max_chars: int) -> Union
         return ProtocolError("bad_message")
     kind = data["type"]
     if kind == "message":
-        text = data.get("text")
-        if not isinstance(text, str):
-            return ProtocolError("bad_message")
-        if not text.strip():
-            return ProtocolError("empty")
-        if len(text) > max_chars:
-            return ProtocolError("too_long")
-        return ClientFrame("message", text=text)
+        return _message(data.get("text"), max_chars)
     if kind == "resume":
         conversation = data.get("conversation")
-        if not isinstance(conversation, str) or not CONVERSATION_ID.match(conversation):
+        if not is_conversation_id(conversation):
             return ProtocolError("bad_conversation")
         staff_seen = data.get("staff_seen")
         if staff_seen is not None and not _is_count(staff_seen):
