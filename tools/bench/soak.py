@@ -68,6 +68,7 @@ def start_gateway(rasa_url: str, port: int, log: Path, **settings: str) -> "subp
         "HAVEN_GATEWAY_PORT": str(port),
         "HAVEN_RASA_URL": rasa_url,
         "HAVEN_RATE_CONVERSATIONS": "100000",
+        "HAVEN_MAX_SOCKETS_PER_ADDRESS": "100000",
         "HAVEN_DATABASE_URL": f"sqlite:///{log.with_suffix('.db')}",
         **settings,
     }

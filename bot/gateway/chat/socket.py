@@ -9,6 +9,9 @@ In handoff (the handoff action's custom payload, or the database on `resume`) th
 conversation's bus channel for the support worker's messages; the survivor's messages still go to Rasa
 (the paused tracker logs them without answering) and to the staff member, with any risk to life flagged.
 A message that signals danger, or thoughts of self-harm, still gets the assistant's own answer to it at once.
+
+Limits (`GatewayLimits`) are per conversation, not per socket, so a second socket on the same conversation
+gets no fresh budget; a `resume` of an id this service never issued is charged like a new conversation.
 """
 
 import asyncio
@@ -16,12 +19,12 @@ import contextlib
 import json
 import logging
 import secrets
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set
 
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
-from bot.gateway.chat.limits import KeyedRateLimit, RateLimit
+from bot.gateway.chat.limits import GatewayLimits
 from bot.gateway.chat.outbox import Outbox
 from bot.gateway.chat.protocol import (
     ClientFrame,
@@ -32,6 +35,8 @@ from bot.gateway.chat.protocol import (
     parse_frame,
     staff_frame,
 )
+from bot.gateway.edge import metrics
+from bot.gateway.edge.security import ConversationIds
 from bot.gateway.relay.bus import (
     BusUnavailableError,
     Message,
@@ -47,10 +52,8 @@ from bot.wording import live_chat_down_text, unavailable_messages, urgent_wordin
 
 logger = logging.getLogger(__name__)
 
-
-def new_conversation_id() -> str:
-    """128 random bits as 32 hex characters: unguessable, so a conversation is its own key."""
-    return secrets.token_hex(16)
+TRY_AGAIN_LATER = 1013
+"""The WebSocket close code for "come back later": the widget reconnects after its back-off."""
 
 
 class SurvivorSocket:
@@ -63,22 +66,20 @@ class SurvivorSocket:
         settings: Settings,
         outbox: Outbox,
         client: str = "",
-        new_conversations: Optional[KeyedRateLimit] = None,
+        limits: Optional[GatewayLimits] = None,
         handoff: Optional[HandoffService] = None,
+        ids: Optional[ConversationIds] = None,
     ) -> None:
+        """Without `limits` and `ids` (a test's lone socket), limits of its own and a secret of its own."""
         self.ws = ws
         self.rasa = rasa
         self.settings = settings
         self.outbox = outbox
         self.conversation: Optional[str] = None
         self.gone = False
-        self.rate = RateLimit(settings.rate_messages, settings.rate_seconds)
         self.client = client
-        self.new_conversations = (
-            KeyedRateLimit(settings.rate_conversations, settings.rate_conversations_seconds)
-            if new_conversations is None
-            else new_conversations
-        )
+        self.limits = limits or GatewayLimits.from_settings(settings)
+        self.ids = ids or ConversationIds(secrets.token_bytes(32))
         self.handoff = handoff
         self.in_handoff = False
         self._subscription: Optional[Subscription] = None
@@ -90,6 +91,7 @@ class SurvivorSocket:
 
     async def serve(self) -> None:
         """Handles frames until the survivor ends the conversation or disconnects."""
+        metrics.SOCKETS_OPEN.inc()
         try:
             while not self.gone:
                 raw = await self.ws.recv()
@@ -99,6 +101,7 @@ class SurvivorSocket:
                 if not await self._handle(parsed):
                     return
         finally:
+            metrics.SOCKETS_OPEN.dec()
             await self._stop_listening()
 
     async def _send(self, text: str) -> None:
@@ -150,20 +153,40 @@ class SurvivorSocket:
         if frame_.type == "start":
             await self._start()
         elif frame_.type == "resume":
-            self.conversation = frame_.conversation
-            await self._send(frame("resumed", conversation=self.conversation))
-            for kept in await self.outbox.take(self.conversation):
-                await self._deliver(kept)
-                self._note_staff_shown(json.loads(kept))
-            await self._rejoin_handoff(frame_.staff_seen)
+            return await self._resume(frame_.conversation, frame_.staff_seen)
         elif frame_.type == "cancel_handoff":
             await self._leave_handoff("cancelled")
         elif frame_.type == "typing":
-            if self.in_handoff and self.handoff is not None and self.conversation is not None:
-                await self.handoff.survivor_event(self.conversation, {"event": "typing", "on": frame_.on})
+            await self._typing(frame_.on)
         else:
             await self._message(frame_.text)
         return True
+
+    async def _resume(self, conversation: str, staff_seen: Optional[int]) -> bool:
+        """Carries on a conversation after a page change. Resumed too often, the socket is closed for the
+        widget to come back after its back-off (each resume reads the database); an id this service never
+        issued (made up, or from before ids were signed) is charged to the address like a new conversation."""
+        if not self.limits.resumes.allow(conversation):
+            logger.warning("Closed a survivor socket: its conversation was resumed too often.")
+            await self.ws.close(code=TRY_AGAIN_LATER)
+            return False
+        if not self.ids.issued(conversation) and not await self._new_conversation_allowed():
+            return True
+        self.conversation = conversation
+        await self._send(frame("resumed", conversation=conversation))
+        for kept in await self.outbox.take(conversation):
+            await self._deliver(kept)
+            self._note_staff_shown(json.loads(kept))
+        await self._rejoin_handoff(staff_seen)
+        return True
+
+    async def _typing(self, on: bool) -> None:
+        """Passed to the support worker during a handoff, within the conversation's typing limit (the widget
+        never reaches it; beyond it only an indicator is lost)."""
+        if not (self.in_handoff and self.handoff is not None and self.conversation is not None):
+            return
+        if self.limits.typing.allow(self.conversation):
+            await self.handoff.survivor_event(self.conversation, {"event": "typing", "on": on})
 
     async def _rejoin_handoff(self, staff_seen: Optional[int]) -> None:
         """After a page change or a gateway restart: the database says whether a person is coming or here,
@@ -278,22 +301,32 @@ class SurvivorSocket:
 
     async def _start(self) -> bool:
         """Starts a conversation, unless this address has started too many lately (then says so, kindly)."""
-        if not self.new_conversations.allow(self.client):
-            retry_after = self.new_conversations.retry_after(self.client)
-            logger.warning("Refused a new conversation: too many from one address (retry in %d s).", retry_after)
-            await self._send(error_frame("too_many_chats", retry_after=retry_after))
+        if not await self._new_conversation_allowed():
             return False
-        self.conversation = new_conversation_id()
+        self.conversation = self.ids.new()
         await self._send(frame("started", conversation=self.conversation))
         return True
 
+    async def _new_conversation_allowed(self) -> bool:
+        """Charges a new conversation to this address; over its limit, says so kindly, with the helpline."""
+        new_conversations = self.limits.new_conversations
+        if new_conversations.allow(self.client):
+            return True
+        retry_after = new_conversations.retry_after(self.client)
+        logger.warning("Refused a new conversation: too many from one address (retry in %d s).", retry_after)
+        metrics.refused("conversations")
+        await self._send(error_frame("too_many_chats", retry_after=retry_after))
+        return False
+
     async def _message(self, text: str) -> None:
-        if not self.rate.allow():
-            await self._send(error_frame("too_fast"))
-            return
         if self.conversation is None and not await self._start():
             return
         assert self.conversation is not None
+        if not await self.limits.messages.allow(self.conversation):
+            metrics.refused("messages")
+            await self._send(error_frame("too_fast"))
+            return
+        metrics.MESSAGES.inc()
         if self.in_handoff:
             await self._message_in_handoff(self.conversation, text)
             return
@@ -310,6 +343,7 @@ class SurvivorSocket:
         await self._send(frame("received"))
         wording = urgent_wording(risk)
         if wording:
+            metrics.answered(wording)
             await self._deliver(bot_frame(wording))
         self._logging = asyncio.ensure_future(self._log_in_tracker(self._logging, conversation, text))
         await self.handoff.survivor_message(conversation, text, risk)
@@ -322,6 +356,7 @@ class SurvivorSocket:
             for reply in await self.rasa.send(conversation, text):
                 await self._deliver_reply(reply)
         except RasaUnavailableError as error:
+            metrics.RASA_ERRORS.inc()
             logger.warning("A message during handoff did not reach Rasa's tracker (%s).", error)
 
     async def _answer(self, conversation: str, text: str) -> None:
@@ -333,12 +368,15 @@ class SurvivorSocket:
     async def _deliver_reply(self, reply: BotMessage) -> None:
         """An assistant message, or the handoff action's payload: the survivor is now in the queue."""
         if reply.custom.get("handoff") == "queued" and self.handoff is not None:
+            metrics.handoff_queued()
             await self._enter_handoff()
             await self._send_position(int(reply.custom.get("position") or 1))
             await self.handoff.queue_changed()
         elif reply.text or reply.buttons:
+            metrics.answered(reply.text)
             await self._deliver(bot_frame(reply.text, reply.buttons))
 
+    @metrics.timed(metrics.ANSWER_SECONDS)
     async def _replies(self, conversation: str, text: str) -> List[BotMessage]:
         """Rasa's replies; the fallback goes out first if Rasa is slow, down or says nothing."""
         pending = asyncio.ensure_future(self.rasa.send(conversation, text))
@@ -349,6 +387,7 @@ class SurvivorSocket:
             await self._fallback(text)
             return await self._late(pending)
         except RasaUnavailableError as error:
+            metrics.RASA_ERRORS.inc()
             logger.warning("Rasa unavailable (%s); sent the fallback.", error)
             await self._fallback(text)
             return []
@@ -361,16 +400,13 @@ class SurvivorSocket:
         try:
             return await pending
         except RasaUnavailableError as error:
+            metrics.RASA_ERRORS.inc()
             logger.warning("Rasa's late reply failed (%s).", error)
             return []
 
     async def _fallback(self, text: str) -> None:
+        metrics.FALLBACKS.inc()
         for message in unavailable_messages(text):
+            metrics.answered(message)
             await self._deliver(bot_frame(message))
 
-
-def origin_allowed(origin: Optional[str], host: str, allowed: Tuple[str, ...]) -> bool:
-    """A browser may connect from the gateway's own pages or a configured charity site."""
-    if not origin:
-        return True
-    return origin.split("://", 1)[-1] == host or origin in allowed

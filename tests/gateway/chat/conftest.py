@@ -16,17 +16,27 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from websockets.legacy.client import connect
 
+from bot.database import migrate
+from bot.database.engine import make_engine
+from bot.handoff import queue
+from bot.risk import Risk
 from bot.settings import ROOT
+from bot.staff import accounts
 from tools.bench import free_port
 
 SLOW_S = 5.0
+TEST_ID_SECRET = "test-conversation-id-secret"
+"""Every test gateway signs ids alike (as a deployment's instances do), and none writes var/id-secret."""
+HELD_CONVERSATION = "c" * 32
+"""The conversation a support worker holds in `held_conversation`'s database."""
 FAKE_RASA_TOKEN = "fake-rasa-token"
 HANDED_BACK_GREETING = "Hello. I'm Haven's automated assistant, not a person."
 EVENTS: Dict[str, List[Dict[str, Any]]] = {}
@@ -190,6 +200,7 @@ def start_gateway(rasa_url: str, log: Path, **settings: str) -> "subprocess.Pope
         "HAVEN_RATE_MESSAGES": "8",
         "HAVEN_RATE_SECONDS": "10",
         "HAVEN_RATE_CONVERSATIONS": "1000",
+        "HAVEN_ID_SECRET": TEST_ID_SECRET,
         **settings,
     }
     with log.open("wb") as out:
@@ -240,3 +251,43 @@ def gateway_without_rasa(tmp_path: Path) -> Iterator[str]:
     process = start_gateway(f"http://127.0.0.1:{free_port()}", log)
     yield process.base_url  # type: ignore[attr-defined]
     stop_gateway(process, log)
+
+
+class ScriptedWidget:
+    """A stand-in for the widget's socket in-process: sends `frames` in order, records every frame it gets,
+    then waits until told to go."""
+
+    def __init__(self, *frames: Dict[str, Any]) -> None:
+        self.frames: List[str] = [json.dumps(frame) for frame in frames]
+        self.sent: List[Dict[str, Any]] = []
+        self.leave = asyncio.Event()
+        self.close_code: Optional[int] = None
+
+    async def recv(self) -> Any:
+        if self.frames:
+            return self.frames.pop(0)
+        await self.leave.wait()
+        return None
+
+    async def send(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.close_code = code
+        self.leave.set()
+
+    def staff_texts(self) -> List[str]:
+        return [frame["text"] for frame in self.sent if frame["type"] == "staff"]
+
+
+@pytest.fixture
+def held_conversation(tmp_path: Path) -> Iterator[Engine]:
+    """A database where a support worker holds HELD_CONVERSATION."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
+    migrate.upgrade(engine)
+    sam = accounts.create(engine, "ash", "Sam", "support_worker", "a long enough password")
+    queue.request(engine, HELD_CONVERSATION, Risk.NONE, "preview")
+    handoff = queue.open_handoff(engine, HELD_CONVERSATION)
+    assert handoff is not None and queue.take(engine, handoff, sam.id)
+    yield engine
+    engine.dispose()

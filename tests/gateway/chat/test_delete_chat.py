@@ -62,7 +62,15 @@ def test_delete_chat_erases_that_conversation_only_even_with_erase_on_exit_off(
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not json", b"\x00\xff", b"[1]", json.dumps({"conversation": "' OR 1=1 --"}).encode(), b"x" * 5000],
+    [
+        b"",
+        b"not json",
+        b"\x00\xff",
+        b"[1]",
+        json.dumps({"conversation": "' OR 1=1 --"}).encode(),
+        json.dumps({"conversation": "a" * 32 + "\n"}).encode(),
+        b"x" * 5000,
+    ],
 )
 def test_a_bad_delete_request_gets_a_kind_message_and_erases_nothing(
     gateway_and_store: Tuple[str, RedactingSQLTrackerStore], stored: Tuple[str, str], body: bytes

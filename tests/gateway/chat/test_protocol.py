@@ -50,6 +50,7 @@ def test_valid_frames() -> None:
         ({"type": "message", "text": "x" * (MAX_CHARS + 1)}, "too_long"),
         ({"type": "resume", "conversation": "../../etc/passwd"}, "bad_conversation"),
         ({"type": "resume", "conversation": "A" * 32}, "bad_conversation"),
+        ({"type": "resume", "conversation": "a" * 32 + "\n"}, "bad_conversation"),
         ({"type": "resume", "conversation": "a" * 32, "staff_seen": "3"}, "bad_message"),
         ({"type": "resume", "conversation": "a" * 32, "staff_seen": -1}, "bad_message"),
         ({"type": "resume", "conversation": "a" * 32, "staff_seen": 2.5}, "bad_message"),

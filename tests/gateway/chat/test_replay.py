@@ -4,49 +4,21 @@ way the survivor sees each message once, in order (a real SurvivorSocket, bus, o
 a stand-in for the WebSocket and for Rasa's tracker)."""
 
 import asyncio
-import json
-from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
-import pytest
 from sqlalchemy.engine import Engine
 
-from bot.database import migrate
-from bot.database.engine import make_engine
 from bot.database.offloop import Database
 from bot.gateway.chat.outbox import MemoryOutbox
 from bot.gateway.chat.protocol import staff_frame
 from bot.gateway.chat.socket import SurvivorSocket
 from bot.gateway.relay.bus import MemoryBus, conversation_channel
 from bot.gateway.relay.handoff import HandoffService
-from bot.handoff import queue
-from bot.risk import Risk
 from bot.settings import Settings
-from bot.staff import accounts
+from tests.gateway.chat.conftest import HELD_CONVERSATION as CONVERSATION
+from tests.gateway.chat.conftest import ScriptedWidget
 
-CONVERSATION = "c" * 32
 STAFF = {"display_name": "Sam", "role": "support_worker"}
-
-
-class _Widget:
-    """The next page's widget: sends `resume`, records every frame, then waits until told to go."""
-
-    def __init__(self, resume: Dict[str, Any]) -> None:
-        self.frames: List[str] = [json.dumps(resume)]
-        self.sent: List[Dict[str, Any]] = []
-        self.leave = asyncio.Event()
-
-    async def recv(self) -> Optional[str]:
-        if self.frames:
-            return self.frames.pop(0)
-        await self.leave.wait()
-        return None
-
-    async def send(self, text: str) -> None:
-        self.sent.append(json.loads(text))
-
-    def staff_texts(self) -> List[str]:
-        return [frame["text"] for frame in self.sent if frame["type"] == "staff"]
 
 
 class _Tracker:
@@ -63,24 +35,11 @@ class _Tracker:
         return self.events
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A database where a support worker holds CONVERSATION."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'haven.db'}")
-    migrate.upgrade(engine)
-    sam = accounts.create(engine, "ash", "Sam", "support_worker", "a long enough password")
-    queue.request(engine, CONVERSATION, Risk.NONE, "preview")
-    handoff = queue.open_handoff(engine, CONVERSATION)
-    assert handoff is not None and queue.take(engine, handoff, sam.id)
-    yield engine
-    engine.dispose()
-
-
 async def resume(engine: Engine, tracker: _Tracker, outbox: MemoryOutbox, staff_seen: int,
-                 bus: Optional[MemoryBus] = None) -> _Widget:
+                 bus: Optional[MemoryBus] = None) -> ScriptedWidget:
     """Resumes CONVERSATION with `staff_seen`; the widget's frames once the replay has run."""
     bus = bus or MemoryBus()
-    widget = _Widget({"type": "resume", "conversation": CONVERSATION, "staff_seen": staff_seen})
+    widget = ScriptedWidget({"type": "resume", "conversation": CONVERSATION, "staff_seen": staff_seen})
     service = HandoffService(Database(engine), tracker, bus)  # type: ignore[arg-type]
     survivor = SurvivorSocket(widget, tracker, Settings(), outbox, handoff=service)  # type: ignore[arg-type]
     serving = asyncio.ensure_future(survivor.serve())
@@ -94,16 +53,16 @@ async def resume(engine: Engine, tracker: _Tracker, outbox: MemoryOutbox, staff_
     return widget
 
 
-async def test_a_staff_message_kept_in_the_outbox_is_not_replayed_again(engine: Engine) -> None:
+async def test_a_staff_message_kept_in_the_outbox_is_not_replayed_again(held_conversation: Engine) -> None:
     tracker = _Tracker(["Hi, I'm Sam.", "Are you safe?", "Take your time."])
     outbox = MemoryOutbox()
     await outbox.keep(CONVERSATION, staff_frame("Are you safe?", "Sam", 2.0))  # the old socket's send failed
-    widget = await resume(engine, tracker, outbox, staff_seen=1)
+    widget = await resume(held_conversation, tracker, outbox, staff_seen=1)
     assert widget.staff_texts() == ["Are you safe?", "Take your time."]
     assert [frame["type"] for frame in widget.sent][:3] == ["resumed", "staff", "handoff"], "kept frames first"
 
 
-async def test_a_staff_message_sent_during_the_resume_is_shown_once(engine: Engine) -> None:
+async def test_a_staff_message_sent_during_the_resume_is_shown_once(held_conversation: Engine) -> None:
     """Stored before the tracker is read, published after the socket subscribed: in both, shown once."""
     tracker = _Tracker(["Hi, I'm Sam.", "Are you safe?"])
     bus = MemoryBus()
@@ -112,5 +71,5 @@ async def test_a_staff_message_sent_during_the_resume_is_shown_once(engine: Engi
     async def publish_meanwhile() -> None:
         await bus.publish(conversation_channel(CONVERSATION), published)
     tracker.while_read = publish_meanwhile
-    widget = await resume(engine, tracker, MemoryOutbox(), staff_seen=1, bus=bus)
+    widget = await resume(held_conversation, tracker, MemoryOutbox(), staff_seen=1, bus=bus)
     assert widget.staff_texts() == ["Are you safe?"]

@@ -134,7 +134,8 @@ async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_he
         async with connect(ws_url(process.base_url)) as ws:  # type: ignore[attr-defined]
             for _ in range(2):
                 await ws.send(json.dumps({"type": "start"}))
-                assert json.loads(await ws.recv())["type"] == "started"
+                started = json.loads(await ws.recv())
+                assert started["type"] == "started"
             await ws.send(json.dumps({"type": "start"}))
             refused = json.loads(await ws.recv())
             assert refused["code"] == "too_many_chats" and HELPLINE in refused["text"] and "999" in refused["text"]
@@ -143,7 +144,7 @@ async def test_too_many_new_chats_from_one_address_get_a_kind_answer_with_the_he
             await ws.send(json.dumps({"type": "message", "text": "hello"}))
             first = json.loads(await ws.recv())
             assert first.get("code") == "too_many_chats", first
-            await ws.send(json.dumps({"type": "resume", "conversation": "ab" * 16}))
+            await ws.send(json.dumps({"type": "resume", "conversation": started["conversation"]}))
             assert json.loads(await ws.recv())["type"] == "resumed", "an existing chat carries on"
             assert bot_texts(await say(ws, "still here")) == ["echo: still here"]
     finally:

@@ -675,7 +675,7 @@
       case 'error':
         if (typeof frame.text === 'string') setNotice(frame.text);
         // The message was not sent: nothing is lost, its text goes back into the box.
-        if (inflight && /^(too_fast|too_long|empty|bad_message)$/.test(frame.code)) {
+        if (inflight && /^(too_fast|too_long|empty|bad_message|bad_text)$/.test(frame.code)) {
           const refused = inflight;
           inflight = null;
           if (frame.code === 'too_fast') entries.filter(function (e) { return e.p; }).forEach(reject);
