@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from bot.database.offloop import Database
+from bot.gateway.edge import metrics
 from bot.gateway.relay.bus import QUEUE_CHANNEL, Bus, conversation_channel, staff_channel
 from bot.gateway.relay.rasa_client import RasaClient, RasaUnavailableError
 from bot.handoff import queue
@@ -113,6 +114,7 @@ class HandoffService:
         if not await self.database.run(queue.take, handoff, account.id):
             current = await self.database.run(queue.get, handoff_id)
             raise HandoffRefusedError("taken" if current and current.state == queue.ACTIVE else "gone")
+        metrics.handoff_taken(handoff)
         joined = {"event": "joined", "name": account.display_name}
         await self.bus.publish(conversation_channel(handoff.conversation), joined)
         await self.queue_changed()
@@ -176,6 +178,7 @@ class HandoffService:
         cancelled = await self.database.run(queue.cancel, conversation)
         if cancelled is None:
             return None
+        metrics.handoff_cancelled(cancelled)
         await self.bus.publish(staff_channel(conversation), {"event": "left", "reason": reason})
         if reason != "erased":
             await self._append_resume(conversation)
