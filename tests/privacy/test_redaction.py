@@ -1,7 +1,8 @@
 """The redactor: what a survivor types about themselves never reaches storage or logs.
 
 Examples show each kind of personal data; hypothesis generates thousands of phone numbers, emails and
-postcodes in messy surrounding text (emoji, other scripts, hostile text) and checks none leaks.
+postcodes in messy surrounding text (emoji, other scripts, hostile text) and checks none leaks. Names are in
+test_redaction_names.py; the kinds written in words, generated, in test_redaction_recall.py.
 """
 
 import re
@@ -31,8 +32,26 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
         ("postcode b11aa", "B1 [postcode]", "1AA"),
         ("I'm at 12 Acacia Road with the kids", "[address]", "Acacia"),
         ("flat 3, 45b high st", "[address]", "high st"),
+        ("I live on Marlborough Avenue", "I live on [address]", "Marlborough"),
+        ("we're at the flat on Kings Road", "we're at the flat on [address]", "Kings"),
+        ("i live on acacia avenue with him", "i live on [address] with him", "acacia"),
+        ("we live on Sunny Hill now", "we live on [address] now", "Sunny"),
+        ("Rose Cottage, Mill Lane, Little Snoring", "[address]", "Snoring"),
+        ("send it to Rose Cottage, Mill Lane, Little Snoring, Norfolk", "to [address], Norfolk", "Mill"),
+        ("we live at Brook Farm", "we live at [address]", "Brook"),
+        ("12 Acacia Road, Peckham", "[address], Peckham", "Acacia"),
         ("I was born on 12/03/1985", "[date of birth]", "1985"),
         ("my dob is 3rd March 1990", "[date of birth]", "1990"),
+        ("I was born on the 14th of March 1987", "I was born on the [date of birth]", "March"),
+        ("my birthday is the 3rd of May", "my birthday is the [date of birth]", "3rd"),
+        ("born on the fourteenth of march", "born on the [date of birth]", "fourteenth"),
+        ("oh seven seven double oh nine double one two three four five", "[phone number]", "seven"),
+        ("call oh seven seven double oh 900 321 tonight", "call [phone number] tonight", "321"),
+        ("ring zero two zero, seven nine four six, oh oh one eight", "ring [phone number]", "four"),
+        ("jane dot smith at gmail dot com", "[email]", "smith"),
+        ("email me at jane dot smith at gmail dot com", "email me at [email]", "jane"),
+        ("kev_77 (at) hotmail.com", "[email]", "kev"),
+        ("its priya at gmail", "its [email]", "priya"),
         ("NI number AB 12 34 56 C", "[NI number]", "34 56"),
         ("card 4111 1111 1111 1111", "[card number]", "1111"),
         ("sort code 20-00-00 account 31926819", "[bank details] account [bank details]", "31926819"),
@@ -53,7 +72,19 @@ def test_each_kind_of_personal_data_is_replaced_by_a_label(message: str, kept: s
         "he hit me 3 times on the street",
         "it started in 2019 and got worse after 3 years",
         "can I ring the helpline on 0808 2000 247?",
+        "You can call the Men's Advice Line on 0808 801 0327. It is run by Respect.",
         "is gov.uk safe to look at",
+        "have a look at gov.uk",
+        "oh no, he's back. I have one or two bags packed",
+        "it happened on the 14th of March 1987",
+        "I was born in 1987",
+        "we were at the family court all day",
+        "he waits in the car park",
+        "we live on the main road",
+        "he moved to the same street as his mum",
+        "I live in Golders Green",
+        "we moved to Old Kent Road",
+        "I'm at home, dot the i's",
         "' OR 1=1; DROP TABLE events;--",
         "😀 مرحبا Привет 你好",
     ],
@@ -68,6 +99,9 @@ def test_words_numbers_and_sites_that_are_not_personal_are_kept(message: str) ->
         "he's outside 12 Acacia Road with a knife",
         "he said he'll kill me, call 07700 900123",
         "he is hitting me at SE15 4QT help",
+        "my husband Kevin is outside with a knife",
+        "Kevin said he'll kill me tonight",
+        "he's outside the flat on Kings Road and says he will kill me",
     ],
 )
 def test_danger_is_still_recognised_after_redaction(message: str) -> None:
@@ -205,3 +239,25 @@ def test_only_digests_of_clean_texts_are_remembered_and_only_the_most_recent() -
     assert "first 1." not in clean and "second 2." in clean and "third 3." in clean
     assert len(clean) == 2
     assert all(isinstance(key, bytes) and len(key) == 16 for key in clean.digests)
+
+
+def test_text_without_a_digit_at_or_dot_is_redacted_without_presidio(monkeypatch: Any) -> None:
+    redactor, presidio = default_redactor(), []
+    analyze = redactor.analyzer.analyze
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        presidio.append(kwargs.get("text"))
+        return analyze(*args, **kwargs)
+
+    monkeypatch.setattr(redactor.analyzer, "analyze", spy)
+    assert redactor.redact("my name is Sarah, I live on Acacia Avenue") == "my name is [name], I live on [address]"
+    assert presidio == []
+    assert redactor.redact("my name is Sarah, call 07700 900123") == "my name is [name], call [phone number]"
+    assert presidio == ["my name is Sarah, call 07700 900123"]
+
+
+def test_presidio_reads_only_the_pipelines_tokens() -> None:
+    """The pipeline's entity ruler (places, needs, groups for the assistant) is not run for redaction."""
+    pipeline = default_redactor().analyzer.nlp_engine.nlp["en"]  # type: ignore[attr-defined]
+    assert pipeline.pipe_names == []
+    assert redact("I live in Croydon, SE15 4QT") == "I live in Croydon, SE15 [postcode]"
