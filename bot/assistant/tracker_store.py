@@ -23,21 +23,30 @@ exact: the events a tracker has beyond it are the ones this process added since.
 not come from this store is counted as Rasa does. (Rasa's lock store keeps one process at a time on a
 conversation, so nothing else writes to it between the two.)
 
+A safety plan is never stored (bot/privacy/safety_plan.py): a message that answers a plan question, the
+slots it sets and the summary are written as placeholders, from the first write. Replaying the tracker's
+events tells which messages answer a question: those that came while the plan form asked one, unless the
+question's `from_text` mapping in domain.yml refuses their intent (danger, self-harm, stop, skip, asking for
+a person: they interrupt the plan and are stored redacted as ever, so staff see why it stopped). The
+summary is the bot message whose metadata names what to store instead (`STORED_AS`).
+
 The patches Haven makes to Rasa (log redaction first of all) are installed by the Rasa server's entry point,
 `python -m bot.assistant` (bot/assistant/patches.py), not here; a server started another way is warned.
 """
 
 import functools
-import itertools
 import json
 import logging
 import re
-from typing import Any, Dict, Iterator, List, Optional, Text, Type, cast
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Text, Type, cast
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActiveLoop, Event, Restarted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.slot_mappings import SlotMapping
+from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.engine import Engine, make_url
@@ -46,6 +55,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.assistant import patches
 from bot.database.engine import make_engine
 from bot.privacy.redaction import default_redactor, redact
+from bot.privacy.safety_plan import PLAN_ANSWER, SAFETY_PLAN_FORM, STORED_AS
 from bot.settings import absolute_database_url
 
 logger = logging.getLogger(__name__)
@@ -60,7 +70,9 @@ can take for bank details, which mangled the id and cost a fifth of the Rasa ser
 analysed again for every event, as text found to hold personal data is never remembered as clean)."""
 STORED_EVENTS = "_haven_stored_events"
 """Set on a tracker this store retrieved or saved: how many of its events are in the database."""
-
+KEPT_PARSE_DATA = ("intent", "intent_ranking", "message_id", "metadata")
+"""What a plan answer's parse data keeps: the intent and its confidence (the risk staff see is read from it,
+bot/risk.py), never the words, nor anything an NLU component derived from them."""
 
 
 def redact_values(value: Any) -> Any:
@@ -112,12 +124,88 @@ def event_from_dict(data: Dict[str, Any]) -> Optional[Event]:
     return event_class._from_parameters(data)
 
 
-def redacted(event: Event) -> Event:
-    """A copy of `event` as it may be stored."""
-    copy = type(event)._from_parameters(redact_event_data(event.as_dict()))
+def plan_placeholder(data: Dict[str, Any]) -> Dict[str, Any]:
+    """A plan answer's event dict (a survivor's message, or a slot it set) with the placeholder for her words."""
+    if data.get("event") == "slot":
+        return {**data, "value": PLAN_ANSWER}
+    parse_data = data.get("parse_data") or {}
+    kept = {key: parse_data[key] for key in KEPT_PARSE_DATA if key in parse_data}
+    entities = [{"entity": entity.get("entity"), "value": PLAN_ANSWER} for entity in parse_data.get("entities", [])]
+    return {**data, "text": PLAN_ANSWER, "parse_data": {**kept, "text": PLAN_ANSWER, "entities": entities}}
+
+
+def stored_text(data: Dict[str, Any]) -> Dict[str, Any]:
+    """A bot message's dict with the text its metadata says to store instead of the one shown (the plan summary)."""
+    instead = (data.get("metadata") or {}).get(STORED_AS) if data.get("event") == "bot" else None
+    return {**data, "text": instead} if isinstance(instead, str) else data
+
+
+def _with_staff_kept(data: Dict[str, Any], redacted_data: Dict[str, Any]) -> Dict[str, Any]:
+    """A support worker's message keeps who sent it (`metadata.staff`, written by the gateway): the display name
+    is chosen to be shown to survivors, and a name list would otherwise take "Sam" for personal data."""
+    metadata = data.get("metadata")
+    staff = metadata.get("staff") if data.get("event") == "bot" and isinstance(metadata, dict) else None
+    if isinstance(staff, dict) and isinstance(redacted_data.get("metadata"), dict):
+        redacted_data["metadata"]["staff"] = staff
+    return redacted_data
+
+
+def redacted(event: Event, plan_answer: bool = False) -> Event:
+    """A copy of `event` as it may be stored; a plan answer's words replaced by the placeholder."""
+    data = stored_text(event.as_dict())
+    data = plan_placeholder(data) if plan_answer else data
+    copy = type(event)._from_parameters(_with_staff_kept(data, redact_event_data(data)))
     if copy is None:
         raise ValueError(f"Rasa could not rebuild a {event.type_name} event from its own dict.")
     return copy
+
+
+def not_answers(slot: Slot) -> FrozenSet[str]:
+    """The intents a message can't answer `slot` with: refused by every one of its `from_text` mappings.
+    A slot without one takes no words at all, so nothing is refused and every message counts as an answer."""
+    refused = [
+        frozenset(SlotMapping.to_list(mapping.get("not_intent")))
+        for mapping in slot.mappings
+        if mapping.get("type") == "from_text"
+    ]
+    return frozenset.intersection(*refused) if refused else frozenset()
+
+
+class PlanScreen:
+    """Replays a conversation's events, in order, to tell which hold a safety-plan answer."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.plan_slots = frozenset(domain.required_slots_for_form(SAFETY_PLAN_FORM))
+        self.not_answers = {slot.name: not_answers(slot) for slot in domain.slots if slot.name in self.plan_slots}
+        self.loop: Optional[str] = None
+        self.asked: Optional[str] = None
+        """The plan question the form asked last (its slot)."""
+        self.answering = False
+        """The survivor's latest message answered a plan question: every slot set in that turn is hers."""
+
+    def holds_answer(self, event: Event) -> bool:
+        """Whether `event` holds a plan answer (the screen then moves past it)."""
+        if isinstance(event, UserUttered):
+            self.answering = self._answers_question(event)
+            return self.answering
+        if isinstance(event, SlotSet):
+            return self._slot_holds_answer(event)
+        if isinstance(event, ActiveLoop):
+            self.loop = event.name
+        elif isinstance(event, SessionStarted | Restarted):
+            self.loop, self.asked, self.answering = None, None, False
+        return False
+
+    def _answers_question(self, message: UserUttered) -> bool:
+        if self.loop != SAFETY_PLAN_FORM or self.asked not in self.plan_slots:
+            return False
+        return message.intent_name not in self.not_answers.get(self.asked, frozenset())
+
+    def _slot_holds_answer(self, event: SlotSet) -> bool:
+        if event.key == REQUESTED_SLOT:
+            self.asked = event.value
+            return False
+        return event.value is not None and (self.answering or event.key in self.plan_slots)
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -174,11 +262,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The events not yet stored, redacted: SQLTrackerStore.save writes exactly these."""
+        """The events not yet stored, redacted and with plan answers replaced: SQLTrackerStore.save writes
+        exactly these. Every event is replayed, to know where the safety plan stood at each new one."""
         stored = getattr(tracker, STORED_EVENTS, None)
         if stored is None or tracker.events.maxlen is not None:
-            new_events = super()._additional_events(session, tracker)
-        else:
-            new_events = itertools.islice(tracker.events, stored, None)
-        for event in new_events:
-            yield redacted(event)
+            stored = len(tracker.events) - len(list(super()._additional_events(session, tracker)))
+        screen = PlanScreen(self.domain)
+        for index, event in enumerate(tracker.events):
+            plan_answer = screen.holds_answer(event)
+            if index >= stored:
+                yield redacted(event, plan_answer)

@@ -289,3 +289,22 @@ def test_an_event_of_a_type_rasa_does_not_know_is_left_to_rasa() -> None:
     assert event_from_dict({"event": "topic", "topic": "old"}) is None  # Rasa's own: an old event, dropped
     with pytest.raises(ValueError, match="Unknown event name"):
         event_from_dict({"event": "no_such_event"})
+
+
+async def test_a_support_workers_name_stays_and_a_survivors_metadata_is_redacted(
+    sqlite_store: RedactingSQLTrackerStore,
+) -> None:
+    """The gateway names the support worker in a staff message's metadata; the survivor sees that name again
+    after a page change (docs/protocol.md), so the name list must not turn "Sam" into [name]. The same key on
+    a survivor's own message is personal data like any other."""
+    sender = uuid.uuid4().hex
+    staff = {"staff": {"display_name": "Sam", "role": "support_worker"}}
+    tracker = DialogueStateTracker.from_events(sender, [
+        BotUttered("Hi, it's Sam from the support team.", metadata=staff),
+        UserUttered("my name is Sarah", {"name": "greet", "confidence": 0.9}, metadata=staff),
+    ])
+    await sqlite_store.save(tracker)
+    bot_row, user_row = _rows(sqlite_store, sender)
+    assert bot_row["metadata"]["staff"] == staff["staff"]
+    assert "Sarah" not in json.dumps(user_row)
+    assert user_row["metadata"]["staff"]["display_name"] != "Sam"
