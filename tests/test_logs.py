@@ -57,8 +57,9 @@ def test_an_exception_stays_inside_the_one_line() -> None:
 
 def test_an_exception_is_written_as_log_redaction_left_it_without_its_message() -> None:
     """log_redaction keeps only the text-free traceback (exc_text): the JSON line writes that, never the error."""
+    survivor_text = "my name is Sarah and he hit me"
     try:
-        raise ValueError("my name is Sarah and he hit me")
+        raise ValueError(survivor_text)  # the traceback shows this source line: the name must not be in it
     except ValueError:
         redacted = redact_record(record("failed", exc_info=sys.exc_info()))
     entry = formatted(redacted)
