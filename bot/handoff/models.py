@@ -4,7 +4,7 @@ staff's in the project's one database (HAVEN_DATABASE_URL), migrated by the one 
 
 Times are Unix seconds (like Rasa's `events.timestamp`), so the retention purge compares like with like.
 No table holds an account name next to message text: notes name the author by id only, the audit log
-holds no text at all.
+holds no text at all, and names conversations by a keyed hash (bot/staff/references.py) rather than their id.
 """
 
 import logging
@@ -48,6 +48,7 @@ audit_log = Table(
     Column("id", Integer, primary_key=True),
     Column("actor_id", Integer, ForeignKey("staff_accounts.id"), nullable=True),
     Column("action", String(32), nullable=False),
+    # a keyed hash of the conversation id (bot/staff/references.py `conversation_hash`), never the id itself
     Column("conversation", String(32), nullable=True),
     Column("target_id", Integer, nullable=True),
     Column("at", Float, nullable=False, index=True),

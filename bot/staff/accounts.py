@@ -1,9 +1,9 @@
-"""Staff accounts: roles, argon2 password hashes, presence, and lockout after repeated failed logins.
+"""Staff accounts: roles, argon2 password hashes, the password rules, and presence.
 
 Staff are shown to survivors by the display name they choose (a first name or a role), never by their
-account name. A wrong password locks the account for LOCK_SECONDS × 2^(n - MAX_FAILURES) after the
-MAX_FAILURES-th failure in a row (capped at MAX_LOCK_SECONDS), so guessing is slow but a colleague who
-mistypes is back in quickly.
+account name. Checking a sign-in always costs one argon2 verification, whether the account exists, is
+disabled or is locked, so the time taken says nothing about the account; the lockout itself is per client
+address and account, in the gateway's memory (bot/staff/login.py).
 """
 
 import logging
@@ -18,19 +18,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
 from bot.staff.models import PRESENCE, ROLES, staff_accounts
+from bot.staff.passwords import MAX_PASSWORD_CHARS, password_problem
 
 logger = logging.getLogger(__name__)
 
 HASHER = PasswordHasher()
-MIN_PASSWORD_CHARS = 12
-MAX_PASSWORD_CHARS = 200
-MAX_FAILURES = 5
-LOCK_SECONDS = 60.0
-MAX_LOCK_SECONDS = 3600.0
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
 DISPLAY_NAME = re.compile(r"^[\w .'-]{1,40}$")
 _DUMMY_HASH = HASHER.hash("not a password anyone has")
-"""Checked against when the account does not exist, so the answer takes as long either way."""
+"""Checked against when there is no such account, so the answer takes as long either way."""
 
 
 class AccountError(ValueError):
@@ -57,9 +53,11 @@ def account_from_row(row: sa.engine.Row) -> Account:
     return Account(row.id, row.username, row.display_name, row.role, bool(row.active), row.presence)
 
 
-def check_new_password(password: str) -> None:
-    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
-        raise AccountError(f"The password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long.")
+def check_new_password(password: str, username: str) -> None:
+    """Refuses a password the rules of bot/staff/passwords.py don't allow, saying why."""
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
 
 
 def create(engine: Engine, username: str, display_name: str, role: str, password: str) -> Account:
@@ -72,14 +70,14 @@ def create(engine: Engine, username: str, display_name: str, role: str, password
         raise AccountError("The display name must be 1 to 40 letters, spaces, dots, apostrophes or dashes.")
     if role not in ROLES:
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
-    check_new_password(password)
+    check_new_password(password, username)
     with engine.begin() as connection:
         if connection.execute(sa.select(staff_accounts.c.id).where(staff_accounts.c.username == username)).first():
             raise AccountError(f"There is already an account called {username}.")
         new_id = connection.execute(
             staff_accounts.insert().values(
                 username=username, display_name=display_name, role=role, password_hash=HASHER.hash(password),
-                active=True, presence="away", last_seen=0.0, failed_logins=0, locked_until=0.0,
+                active=True, presence="away", last_seen=0.0,
             )
         ).inserted_primary_key[0]
     logger.info("Created a staff account (id %d, role %s).", new_id, role)
@@ -91,6 +89,18 @@ def create(engine: Engine, username: str, display_name: str, role: str, password
 def get(engine: Engine, account_id: int) -> Optional[Account]:
     with engine.connect() as connection:
         row = connection.execute(sa.select(staff_accounts).where(staff_accounts.c.id == account_id)).first()
+    return account_from_row(row) if row is not None else None
+
+
+def _row_named(engine: Engine, username: str) -> Optional[sa.engine.Row]:
+    """The account's row (password hash included) for a username as typed: case and spaces don't matter."""
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(staff_accounts).where(staff_accounts.c.username == username.strip().lower())).first()
+
+
+def by_username(engine: Engine, username: str) -> Optional[Account]:
+    row = _row_named(engine, username)
     return account_from_row(row) if row is not None else None
 
 
@@ -133,33 +143,40 @@ def seen(engine: Engine, account_id: int) -> None:
                            .values(last_seen=time.time()))
 
 
-def _lock_for(failures: int) -> float:
-    return min(MAX_LOCK_SECONDS, LOCK_SECONDS * 2 ** (failures - MAX_FAILURES)) if failures >= MAX_FAILURES else 0.0
-
-
-def authenticate(engine: Engine, username: str, password: str, now: Optional[float] = None) -> Optional[Account]:
-    """The account if the password is right, it is active and not locked; None otherwise (never says which)."""
-    now = time.time() if now is None else now
-    with engine.connect() as connection:
-        row = connection.execute(
-            sa.select(staff_accounts).where(staff_accounts.c.username == username.strip().lower())
-        ).first()
-    if row is None or len(password) > MAX_PASSWORD_CHARS:
-        _verify(_DUMMY_HASH, password[:MAX_PASSWORD_CHARS])
-        return None
-    if row.locked_until > now or not row.active:
-        return None
-    if not _verify(row.password_hash, password):
-        failures = row.failed_logins + 1
-        with engine.begin() as connection:
-            connection.execute(staff_accounts.update().where(staff_accounts.c.id == row.id)
-                               .values(failed_logins=failures, locked_until=now + _lock_for(failures)))
-        logger.warning("A failed staff login (account id %d, %d in a row).", row.id, failures)
-        return None
+def set_password(engine: Engine, account_id: int, password: str) -> bool:
+    """Gives an account a new password (the same rules as a new account's); False if there is no such
+    account. Its sessions are the caller's to end (bot/staff/sessions.py `end_all`)."""
+    account = get(engine, account_id)
+    if account is None:
+        return False
+    check_new_password(password, account.username)
     with engine.begin() as connection:
-        connection.execute(staff_accounts.update().where(staff_accounts.c.id == row.id)
-                           .values(failed_logins=0, locked_until=0.0))
-    return account_from_row(row)
+        connection.execute(staff_accounts.update().where(staff_accounts.c.id == account_id)
+                           .values(password_hash=HASHER.hash(password)))
+    logger.info("Set a new password for a staff account (id %d).", account_id)
+    return True
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The outcome of checking a username and password."""
+
+    account_id: Optional[int]
+    """The account the username names, if there is one, whatever the password: what a lockout is kept for."""
+    account: Optional[Account]
+    """Set only when the password is right and the account active."""
+
+
+def authenticate(engine: Engine, username: str, password: str) -> LoginAttempt:
+    """Checks a sign-in with exactly one argon2 verification whatever the case (no account, disabled, too long a
+    password), so how long it takes says nothing about the account."""
+    row = _row_named(engine, username)
+    right = _verify(row.password_hash if row is not None else _DUMMY_HASH, password[:MAX_PASSWORD_CHARS])
+    if row is None:
+        return LoginAttempt(None, None)
+    if right and row.active and len(password) <= MAX_PASSWORD_CHARS:
+        return LoginAttempt(row.id, account_from_row(row))
+    return LoginAttempt(row.id, None)
 
 
 def _verify(password_hash: str, password: str) -> bool:

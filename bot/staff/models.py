@@ -1,6 +1,8 @@
 """The staff tables: accounts, sessions and standard replies (in the one database, migrated by bot/database/).
 
-Times are Unix seconds. No table holds an account name next to message text.
+Times are Unix seconds. No table holds an account name next to message text. Failed sign-ins are counted in
+the gateway's memory (bot/staff/login.py), never here; a session row holds a hash of its cookie token only (its
+CSRF token is derived from the token, bot/staff/sessions.py).
 """
 
 import logging
@@ -26,8 +28,6 @@ staff_accounts = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("presence", String(16), nullable=False, default="away"),
     Column("last_seen", Float, nullable=False, default=0.0),
-    Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", Float, nullable=False, default=0.0),
 )
 
 staff_sessions = Table(
@@ -35,7 +35,6 @@ staff_sessions = Table(
     METADATA,
     Column("token_hash", String(64), primary_key=True),
     Column("account_id", Integer, ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("csrf", String(64), nullable=False),
     Column("created", Float, nullable=False),
     Column("last_active", Float, nullable=False),
 )

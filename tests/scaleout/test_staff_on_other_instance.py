@@ -16,6 +16,7 @@ from actions.handoff import queued_text
 from bot.database.engine import make_engine
 from bot.privacy.redaction import redact
 from bot.staff import accounts
+from bot.staff.references import reference
 from tests.gateway.chat.conftest import bot_texts, say, ws_url
 from tests.scaleout.conftest import TwoInstances, open_chat
 from tests.staff.conftest import PASSWORD, Console, next_frame, staff_socket
@@ -67,30 +68,30 @@ async def _in_tracker(two_instances: TwoInstances, conversation: str, text: str)
         await asyncio.sleep(0.2)
 
 
-async def _staff_says(staff: Any, survivor: Any, conversation: str, text: str) -> None:
-    await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": text}))
+async def _staff_says(staff: Any, survivor: Any, handoff_id: int, text: str) -> None:
+    await staff.send(json.dumps({"type": "message", "handoff": handoff_id, "text": text}))
     shown = await next_frame(survivor, "staff", WAIT_S)
     assert isinstance(shown.pop("sent_at"), float), "the mark that keeps a replay from showing it twice"
     assert shown == {"type": "staff", "text": text, "name": DISPLAY_NAME}
-    await next_frame(staff, "sent", WAIT_S, conversation=conversation)
+    await next_frame(staff, "sent", WAIT_S, handoff=handoff_id)
 
 
 async def _survivor_says(two_instances: TwoInstances, survivor: Any, staff: Any, conversation: str,
-                         text: str) -> None:
+                         handoff_id: int, text: str) -> None:
     await survivor.send(json.dumps({"type": "message", "text": text}))
     await next_frame(survivor, "received", WAIT_S)
-    said = await next_frame(staff, "survivor", WAIT_S, conversation=conversation, event="message")
+    said = await next_frame(staff, "survivor", WAIT_S, handoff=handoff_id, event="message")
     assert said["text"] == redact(text) and said["danger"] is False
     await _in_tracker(two_instances, conversation, text)
 
 
 async def _queued(staff: Any, conversation: str, held: bool) -> int:
     """The id of the conversation's handoff once the console's queue shows it waiting (or held by this
-    worker: then the console listens to the conversation)."""
+    worker: then the console listens to the conversation); the console knows it by its reference."""
     while True:
         current = await next_frame(staff, "queue", WAIT_S)
         for item in current["mine" if held else "waiting"]:
-            if item["conversation"] == conversation:
+            if item["reference"] == reference(conversation):
                 return int(item["id"])
 
 
@@ -114,19 +115,19 @@ async def test_a_worker_on_the_other_instance_takes_the_conversation_and_nothing
             assert joined == {"type": "handoff", "state": "joined", "name": DISPLAY_NAME}
             await _queued(staff, conversation, held=True)
 
-            await _staff_says(staff, survivor, conversation, STAFF_SAYS[0])
-            await _survivor_says(two_instances, survivor, staff, conversation, SURVIVOR_SAYS[0])
-        await next_frame(staff, "survivor", WAIT_S, conversation=conversation, event="away")
+            await _staff_says(staff, survivor, handoff_id, STAFF_SAYS[0])
+            await _survivor_says(two_instances, survivor, staff, conversation, handoff_id, SURVIVOR_SAYS[0])
+        await next_frame(staff, "survivor", WAIT_S, handoff=handoff_id, event="away")
 
         async with connect(gateway_b) as survivor:  # a page change that lands on the other instance
             await open_chat(survivor, conversation)
             rejoined = await next_frame(survivor, "handoff", WAIT_S)
             assert rejoined == {"type": "handoff", "state": "joined", "name": DISPLAY_NAME}
-            await next_frame(staff, "survivor", WAIT_S, conversation=conversation, event="back")
-            await _staff_says(staff, survivor, conversation, STAFF_SAYS[1])
-            await _survivor_says(two_instances, survivor, staff, conversation, SURVIVOR_SAYS[1])
+            await next_frame(staff, "survivor", WAIT_S, handoff=handoff_id, event="back")
+            await _staff_says(staff, survivor, handoff_id, STAFF_SAYS[1])
+            await _survivor_says(two_instances, survivor, staff, conversation, handoff_id, SURVIVOR_SAYS[1])
 
-            handed_back = console_b.api(worker, "POST", f"conversations/{conversation}/handback", timeout=WAIT_S)
+            handed_back = console_b.api(worker, "POST", f"handoffs/{handoff_id}/handback", timeout=WAIT_S)
             assert handed_back.status_code == 200
             assert (await next_frame(survivor, "handoff", WAIT_S))["state"] == "handed_back"
             greeting = (await next_frame(survivor, "bot", WAIT_S))["text"]

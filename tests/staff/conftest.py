@@ -66,9 +66,10 @@ async def next_frame(ws: Any, kind: str, wait_s: float = WAIT_S, **matching: Any
 
 @contextmanager
 def running_console(rasa_url: str, work: Path, **settings: str) -> Iterator[Console]:
-    """A gateway (with `settings` as HAVEN_* overrides) and its database with ACCOUNTS in it."""
+    """A gateway (with `settings` as HAVEN_* overrides; sign-in failures barely limited unless they say) and its
+    database with ACCOUNTS in it."""
     log = work / "gateway.log"
-    process = start_gateway(rasa_url, log, HAVEN_STAFF_LOGIN_FAILURES="1000", **settings)
+    process = start_gateway(rasa_url, log, **{"HAVEN_STAFF_LOGIN_FAILURES": "1000", **settings})
     engine = make_engine(f"sqlite:///{work / 'haven.db'}")
     ids = {name: accounts.create(engine, name, shown, role, PASSWORD).id for name, (shown, role) in ACCOUNTS.items()}
     try:

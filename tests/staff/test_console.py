@@ -1,4 +1,5 @@
-"""The console's API: signing in, CSRF, roles on every call, and nobody reading what isn't theirs."""
+"""The console's API: signing in, CSRF, roles on every call, nobody reading what isn't theirs, and no
+conversation id handed to the console (a conversation is addressed by its handoff's id)."""
 
 import uuid
 from pathlib import Path
@@ -12,6 +13,7 @@ from bot.gateway.console.routes import transcript_line
 from bot.handoff import queue
 from bot.risk import Risk
 from bot.staff import accounts
+from bot.staff.references import reference
 from tests.gateway.chat.conftest import start_gateway, stop_gateway
 from tests.staff.conftest import PASSWORD, Console
 
@@ -48,7 +50,7 @@ def test_login_from_another_site_is_refused(console: Console) -> None:
 def test_every_api_call_needs_a_session(console: Console) -> None:
     anonymous = requests.Session()
     for method, path in [("GET", "queue"), ("GET", "me"), ("GET", "audit"), ("GET", "accounts"),
-                         ("POST", "handoffs/1/take"), ("GET", f"conversations/{'a' * 32}/transcript")]:
+                         ("POST", "handoffs/1/take"), ("GET", "handoffs/1/transcript")]:
         assert console.api(anonymous, method, path).status_code == 401, path
 
 
@@ -82,7 +84,7 @@ def test_a_support_worker_cannot_reach_admin_or_supervisor_pages(console: Consol
 def test_nobody_reads_a_conversation_they_do_not_hold_unless_supervisor(console: Console) -> None:
     handoff = _waiting(console)
     ash, bob, cam = console.signed_in("ash"), console.signed_in("bob"), console.signed_in("cam")
-    path = f"conversations/{handoff.conversation}"
+    path = f"handoffs/{handoff.id}"
     assert console.api(ash, "GET", f"{path}/transcript").status_code == 403, "waiting: nobody holds it yet"
     assert console.api(ash, "POST", f"handoffs/{handoff.id}/take").status_code == 200
     assert console.api(ash, "GET", f"{path}/transcript").status_code == 200
@@ -92,10 +94,11 @@ def test_nobody_reads_a_conversation_they_do_not_hold_unless_supervisor(console:
     assert console.api(bob, "POST", f"{path}/handback").status_code == 409
     assert console.api(bob, "POST", f"{path}/end").status_code == 409
     assert console.api(cam, "GET", f"{path}/transcript").status_code == 200
+    assert console.api(cam, "GET", "handoffs/999999/transcript").status_code == 403, "no such handoff"
     entries = console.api(cam, "GET", "audit").json()["entries"]
-    opened = [entry for entry in entries if entry["conversation"] == handoff.conversation]
+    opened = [entry for entry in entries if entry["reference"] == reference(handoff.conversation)]
     assert {"requested", "took", "opened"} <= {entry["action"] for entry in opened}
-    assert all(set(entry) == {"at", "actor", "action", "conversation", "target"} for entry in entries)
+    assert all(set(entry) == {"at", "actor", "action", "reference", "target"} for entry in entries)
 
 
 def test_a_second_take_is_refused_cleanly(console: Console) -> None:
@@ -115,6 +118,9 @@ def test_admins_create_accounts_and_disabling_one_ends_its_sessions(console: Con
     weak = console.api(admin, "POST", "accounts", json={"username": "fay", "display_name": "Fay",
                                                         "role": "support_worker", "password": "short"})
     assert weak.status_code == 400 and "12" in weak.json()["text"]
+    common = console.api(admin, "POST", "accounts", json={"username": "fay", "display_name": "Fay",
+                                                          "role": "support_worker", "password": "password1234"})
+    assert common.status_code == 400 and "most common" in common.json()["text"], "length alone let it through"
     eve = console.signed_in("eve")
     assert console.api(eve, "GET", "queue").status_code == 200
     assert console.api(admin, "POST", f"accounts/{created.json()['id']}", json={"active": False}).status_code == 200
@@ -190,7 +196,8 @@ def test_the_transcript_shows_staff_which_messages_the_assistant_took_for_a_risk
 def test_the_queue_says_why_a_survivor_is_first(console: Console) -> None:
     conversation = uuid.uuid4().hex
     queue.request(console.engine, conversation, Risk.SELF_HARM, "i want to end it all")
+    handoff = queue.open_handoff(console.engine, conversation)
     waiting = console.api(console.signed_in("ash"), "GET", "queue").json()["waiting"]
-    entry = next(item for item in waiting if item["conversation"] == conversation)
+    entry = next(item for item in waiting if handoff and item["id"] == handoff.id)
     assert (entry["urgent"], entry["risk"]) == (True, "self_harm")
     assert all(item["urgent"] for item in waiting[: waiting.index(entry)]), "ahead of everyone not at risk"

@@ -1,5 +1,6 @@
 """The console in a real browser says *why* a survivor is urgent: "Thoughts of self-harm" or "Danger", on the
-queue entry, the conversation held and each message, never for someone else's threat."""
+queue entry, the conversation held and each message, never for someone else's threat. Admins reset a
+colleague's password there, and everyone changes their own."""
 
 import time
 import uuid
@@ -8,6 +9,8 @@ from typing import Any
 from bot.handoff import queue
 from bot.handoff.models import CANCELLED, OPEN_STATES, handoffs
 from bot.risk import Risk
+from bot.staff import accounts
+from bot.staff.references import reference
 from tests.conftest import record_dialogs
 from tests.gateway.chat.conftest import EVENTS
 from tests.staff.conftest import PASSWORD, Console
@@ -78,7 +81,41 @@ def test_staff_see_why_a_conversation_and_a_message_are_urgent(browser: Any, con
     danger = transcript.locator("li", has_text="got a knife")
     danger.wait_for(timeout=TIMEOUT_MS)
     assert danger.locator(".badge").all_inner_texts() == ["Danger"]
-    held = staff.get_by_role("list", name="Your conversations").locator("li", has_text=conversation[:6])
+    held = staff.get_by_role("list", name="Your conversations").locator("li", has_text=reference(conversation))
     held.get_by_text("Danger").wait_for(timeout=TIMEOUT_MS)
     assert dialogs == []
     staff.get_by_label("Your status").select_option("away")
+
+
+def _sign_in(page: Any, console: Console, username: str, password: str) -> None:
+    page.goto(console.url + "/staff")
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=TIMEOUT_MS)
+
+
+def test_an_admin_resets_a_password_and_its_owner_changes_it_in_the_console(browser: Any, console: Console) -> None:
+    accounts.create(console.engine, "pia", "Pia", "support_worker", PASSWORD)
+    admin, owner = browser.new_context().new_page(), browser.new_context().new_page()
+    dialogs = [record_dialogs(admin), record_dialogs(owner)]
+    _sign_in(owner, console, "pia", PASSWORD)
+
+    _sign_in(admin, console, "dee", PASSWORD)
+    admin.get_by_label("Account to reset").select_option(label="pia (Pia)")
+    admin.get_by_label("Their new password").fill("password1234")
+    admin.get_by_role("button", name="Set new password").click()
+    admin.get_by_text("one of the most common ones").wait_for(timeout=TIMEOUT_MS)
+    admin.get_by_label("Their new password").fill("kettle tulip orbit")
+    admin.get_by_role("button", name="Set new password").click()
+    admin.get_by_text("Password reset, and they have been signed out.").wait_for(timeout=TIMEOUT_MS)
+
+    owner.get_by_label("Your status").select_option("available")
+    owner.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT_MS)  # signed out by the reset
+    _sign_in(owner, console, "pia", "kettle tulip orbit")
+    owner.get_by_label("Current password").fill("kettle tulip orbit")
+    owner.get_by_label("New password (12 characters or more, not a common one)").fill("lantern moss quiver")
+    owner.get_by_role("button", name="Change your password").click()
+    owner.get_by_text("Your password has been changed.").wait_for(timeout=TIMEOUT_MS)
+    assert dialogs == [[], []]
+    assert accounts.authenticate(console.engine, "pia", "lantern moss quiver").account is not None

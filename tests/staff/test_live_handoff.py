@@ -1,6 +1,6 @@
 """A whole handoff over the real sockets: survivor asks → queue → staff take → chat both ways (with
 typing and a danger message) → hand back → the assistant answers again. Plus leaving, cancelling,
-erasure and who may open a staff socket."""
+erasure, who may open a staff socket, and a console that is never given a conversation id."""
 
 import asyncio
 import json
@@ -19,6 +19,7 @@ from bot.handoff import queue
 from bot.handoff.models import CANCELLED, OPEN_STATES, audit_log, handoffs
 from bot.risk import Risk
 from bot.staff import accounts
+from bot.staff.references import conversation_hash, reference
 from bot.staff.sessions import COOKIE
 from bot.wording import emergency_wording, urgent_wording
 from tests.gateway.chat.conftest import (  # noqa: F401 (gateway_with_own_rasa: a fixture)
@@ -58,25 +59,32 @@ def events_of(conversation: str) -> List[Dict[str, Any]]:
     return EVENTS.get(conversation, [])
 
 
+def handoff_of(console: Console, conversation: str) -> int:
+    """The id of the conversation's open handoff: how the console addresses it."""
+    handoff = queue.open_handoff(console.engine, conversation)
+    assert handoff is not None
+    return handoff.id
+
+
 async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_again(console: Console) -> None:
     worker = console.signed_in("ash")
     async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
         await next_frame(staff, "queue")
         conversation = await survivor_in_queue(console, survivor)
         arrived = await next_frame(staff, "queue")
-        assert conversation in [item["conversation"] for item in arrived["waiting"]]
-        handoff_id = next(item["id"] for item in arrived["waiting"] if item["conversation"] == conversation)
+        handoff_id = handoff_of(console, conversation)
+        assert handoff_id in [item["id"] for item in arrived["waiting"]]
 
         assert console.api(worker, "POST", f"handoffs/{handoff_id}/take").status_code == 200
         assert await next_frame(survivor, "handoff") == {"type": "handoff", "state": "joined", "name": "Sam"}
         await next_frame(staff, "queue")
 
-        await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
+        await staff.send(json.dumps({"type": "typing", "handoff": handoff_id, "on": True}))
         assert (await next_frame(survivor, "staff_typing"))["on"] is True
-        await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": "Hi, I'm Sam."}))
+        await staff.send(json.dumps({"type": "message", "handoff": handoff_id, "text": "Hi, I'm Sam."}))
         said = await next_frame(survivor, "staff")
         assert (said["text"], said["name"]) == ("Hi, I'm Sam.", "Sam")
-        await next_frame(staff, "sent", conversation=conversation)
+        await next_frame(staff, "sent", handoff=handoff_id)
         staff_event = next(e for e in events_of(conversation) if e["event"] == "bot")
         assert staff_event["metadata"] == {"staff": {"display_name": "Sam", "role": "support_worker"}}
         assert "ash" not in json.dumps(staff_event), "the account name never reaches the transcript"
@@ -92,7 +100,7 @@ async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_a
         assert (await next_frame(survivor, "bot"))["text"] == emergency_wording()
         assert (await next_frame(staff, "survivor", event="message"))["danger"] is True
 
-        assert console.api(worker, "POST", f"conversations/{conversation}/handback").status_code == 200
+        assert console.api(worker, "POST", f"handoffs/{handoff_id}/handback").status_code == 200
         assert (await next_frame(survivor, "handoff"))["state"] == "handed_back"
         assert (await next_frame(survivor, "bot"))["text"] == HANDED_BACK_GREETING
         assert {"event": "resume"} in events_of(conversation)
@@ -104,12 +112,46 @@ async def test_request_take_chat_both_ways_hand_back_and_the_assistant_answers_a
         assert "thank you, call me on 07700 900123" in survivor_lines, "messages in handoff reach the tracker"
 
 
-async def queue_entry(staff: Any, conversation: str, **expected: Any) -> Dict[str, Any]:
-    """The conversation's entry (waiting or held) in the next queue frame that shows it with `expected`."""
+async def raw_frames_until(staff: Any, *kinds: str) -> List[str]:
+    """Every frame the console receives, as sent, until one of each of `kinds` has arrived."""
+    frames: List[str] = []
+    missing = set(kinds)
+    while missing:
+        frames.append(await asyncio.wait_for(staff.recv(), WAIT_S))
+        missing.discard(json.loads(frames[-1])["type"])
+    return frames
+
+
+async def test_a_support_workers_console_is_never_given_the_conversation_id(console: Console) -> None:
+    """The id is the only credential for a survivor's chat (whoever has it can resume the chat from anywhere):
+    every frame and every answer a support worker's console gets names the conversation by its handoff's id
+    and a short reference instead, and the audit log keeps a keyed hash of it."""
+    worker, supervisor = console.signed_in("ash"), console.signed_in("cam")
+    async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
+        conversation = await survivor_in_queue(console, survivor)
+        handoff_id = handoff_of(console, conversation)
+        answers = [console.api(worker, "GET", "queue"), console.api(worker, "POST", f"handoffs/{handoff_id}/take"),
+                   console.api(supervisor, "GET", "audit")]
+        assert [answer.text for answer in answers if conversation in answer.text] == []
+        with console.engine.connect() as connection:
+            audited = connection.execute(sa.select(audit_log.c.conversation)).scalars().all()
+        assert conversation not in audited and conversation_hash(conversation) in audited
+        answers += [console.api(worker, "GET", f"handoffs/{handoff_id}/transcript"),
+                    console.api(worker, "GET", f"handoffs/{handoff_id}/notes")]
+        assert [answer.status_code for answer in answers] == [200] * 5
+        await survivor.send(json.dumps({"type": "message", "text": "are you there"}))
+        await staff.send(json.dumps({"type": "message", "handoff": handoff_id, "text": "Yes, I'm here."}))
+        frames = await raw_frames_until(staff, "queue", "survivor", "sent")
+    assert [text for text in frames + [answer.text for answer in answers] if conversation in text] == []
+    assert any(reference(conversation) in frame for frame in frames)
+
+
+async def queue_entry(staff: Any, handoff_id: int, **expected: Any) -> Dict[str, Any]:
+    """The handoff's entry (waiting or held) in the next queue frame that shows it with `expected`."""
     while True:
         frame = await next_frame(staff, "queue")
         for item in frame["waiting"] + frame["mine"]:
-            if item["conversation"] == conversation and all(item[key] == value for key, value in expected.items()):
+            if item["id"] == handoff_id and all(item[key] == value for key, value in expected.items()):
                 return dict(item)
 
 
@@ -120,7 +162,7 @@ async def test_thoughts_of_self_harm_in_a_live_chat_get_the_assistants_answer_an
     of self-harm get the assistant's answer at once (the paused assistant gives none) and reach staff marked
     self-harm, not danger; danger afterwards marks the conversation danger."""
     async with survivor_socket(console) as survivor:
-        conversation, worker = await joined_by(console, survivor, "ash")
+        conversation, handoff_id, worker = await joined_by(console, survivor, "ash")
         async with staff_socket(console, worker) as staff:
             await next_frame(staff, "queue")  # listening to the conversation it holds
             await survivor.send(json.dumps({"type": "message", "text": "he says he'll kill himself if i leave"}))
@@ -131,12 +173,12 @@ async def test_thoughts_of_self_harm_in_a_live_chat_get_the_assistants_answer_an
                 "the first answer the survivor gets, so none came for the abuser's threat"
             said = await next_frame(staff, "survivor", event="message")
             assert (said["risk"], said["danger"]) == ("self_harm", False)
-            assert (await queue_entry(staff, conversation, risk="self_harm"))["urgent"] is True
+            assert (await queue_entry(staff, handoff_id, risk="self_harm"))["urgent"] is True
             await survivor.send(json.dumps({"type": "message", "text": "hes outside and hes got a knife"}))
             assert (await next_frame(survivor, "bot"))["text"] == emergency_wording()
             said = await next_frame(staff, "survivor", event="message")
             assert (said["risk"], said["danger"]) == ("danger", True)
-            await queue_entry(staff, conversation, risk="danger")
+            await queue_entry(staff, handoff_id, risk="danger")
 
 
 async def test_self_harm_while_waiting_puts_the_survivor_first_and_the_queue_says_why(console: Console) -> None:
@@ -149,7 +191,7 @@ async def test_self_harm_while_waiting_puts_the_survivor_first_and_the_queue_say
         await second.send(json.dumps({"type": "message", "text": "i just want to die"}))
         assert (await next_frame(second, "bot"))["text"] == urgent_wording(Risk.SELF_HARM)
         assert (await next_frame(second, "handoff"))["position"] == 1
-        await queue_entry(staff, conversation, risk="self_harm", urgent=True)
+        await queue_entry(staff, handoff_of(console, conversation), risk="self_harm", urgent=True)
         assert [(h.conversation, h.risk) for h in queue.waiting(console.engine)] == [
             (conversation, Risk.SELF_HARM), (earlier, Risk.NONE)]
 
@@ -158,10 +200,11 @@ async def test_a_survivor_who_cancels_while_waiting_goes_back_to_the_assistant(c
     worker = console.signed_in("bob")
     async with survivor_socket(console) as survivor, staff_socket(console, worker) as staff:
         conversation = await survivor_in_queue(console, survivor)
+        handoff_id = handoff_of(console, conversation)
         await survivor.send(json.dumps({"type": "cancel_handoff"}))
         assert (await next_frame(survivor, "handoff"))["state"] == "cancelled"
         gone = await next_frame(staff, "queue")
-        while conversation in [item["conversation"] for item in gone["waiting"]]:
+        while handoff_id in [item["id"] for item in gone["waiting"]]:
             gone = await next_frame(staff, "queue")
         assert queue.open_handoff(console.engine, conversation) is None
         assert events_of(conversation)[-2:] == RESUME
@@ -177,17 +220,19 @@ async def test_staff_see_at_once_when_the_survivor_leaves_or_deletes_the_chat(co
             handoff = queue.open_handoff(console.engine, conversation)
             assert handoff is not None
             assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
-            assert console.api(worker, "POST", f"conversations/{conversation}/notes",
+            assert console.api(worker, "POST", f"handoffs/{handoff.id}/notes",
                                json={"text": "asked about refuges"}).status_code == 200
-        assert (await next_frame(staff, "survivor", event="away"))["conversation"] == conversation
+        assert (await next_frame(staff, "survivor", event="away"))["handoff"] == handoff.id
         deleted = requests.post(f"{console.url}/chat/delete", data=json.dumps({"conversation": conversation}))
         assert deleted.status_code == 200
         left = await next_frame(staff, "survivor", event="left")
-        assert left == {"type": "survivor", "conversation": conversation, "event": "left", "reason": "erased"}
+        assert left == {"type": "survivor", "handoff": handoff.id, "event": "left", "reason": "erased"}
     with console.engine.connect() as connection:
         assert connection.execute(sa.select(handoffs).where(handoffs.c.conversation == conversation)).first() is None
-        assert console.api(worker, "GET", f"conversations/{conversation}/notes").status_code == 403
-        audit = connection.execute(sa.select(audit_log).where(audit_log.c.conversation == conversation)).all()
+        assert console.api(worker, "GET", f"handoffs/{handoff.id}/notes").status_code == 403
+        audit = connection.execute(
+            sa.select(audit_log).where(audit_log.c.conversation == conversation_hash(conversation))).all()
+        assert connection.execute(sa.select(audit_log).where(audit_log.c.conversation == conversation)).all() == []
     assert {row.action for row in audit} >= {"requested", "took", "cancelled"}, "the audit log outlives erasure"
     assert "refuges" not in str(audit)
 
@@ -199,7 +244,7 @@ async def test_a_second_staff_member_can_not_write_into_a_conversation_they_do_n
         handoff = queue.open_handoff(console.engine, conversation)
         assert handoff is not None
         assert console.api(holder, "POST", f"handoffs/{handoff.id}/take").status_code == 200
-        await intruder.send(json.dumps({"type": "message", "conversation": conversation, "text": "hello"}))
+        await intruder.send(json.dumps({"type": "message", "handoff": handoff.id, "text": "hello"}))
         refused = await next_frame(intruder, "error")
         assert refused["code"] == "not_yours"
         assert not [e for e in events_of(conversation) if e["event"] == "bot"]
@@ -264,32 +309,32 @@ async def test_with_rasa_down_a_staff_message_is_refused_kindly_and_the_console_
         assert handoff is not None
         assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
         rasa.stop()
-        await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": "are you safe?"}))
+        await staff.send(json.dumps({"type": "message", "handoff": handoff.id, "text": "are you safe?"}))
         refused = await next_frame(staff, "error")
         assert refused["code"] == "not_delivered" and "try again" in refused["text"]
-        transcript = console.api(worker, "GET", f"conversations/{conversation}/transcript")
+        transcript = console.api(worker, "GET", f"handoffs/{handoff.id}/transcript")
         assert transcript.status_code == 503 and "try again" in transcript.json()["text"]
-        await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
+        await staff.send(json.dumps({"type": "typing", "handoff": handoff.id, "on": True}))
         assert (await next_frame(survivor, "staff_typing"))["on"] is True, "the console is still connected"
     console.engine.dispose()
 
 
-async def joined_by(console: Console, survivor: Any, username: str) -> Tuple[str, requests.Session]:
-    """A survivor's conversation, queued and taken by `username`."""
+async def joined_by(console: Console, survivor: Any, username: str) -> Tuple[str, int, requests.Session]:
+    """A survivor's conversation, queued and taken by `username`: the conversation, its handoff's id, and the
+    worker's signed-in session."""
     conversation = await survivor_in_queue(console, survivor)
     worker = console.signed_in(username)
-    handoff = queue.open_handoff(console.engine, conversation)
-    assert handoff is not None
-    assert console.api(worker, "POST", f"handoffs/{handoff.id}/take").status_code == 200
+    handoff_id = handoff_of(console, conversation)
+    assert console.api(worker, "POST", f"handoffs/{handoff_id}/take").status_code == 200
     await next_frame(survivor, "handoff", state="joined")
-    return conversation, worker
+    return conversation, handoff_id, worker
 
 
-async def staff_says(staff: Any, conversation: str, *texts: str) -> None:
+async def staff_says(staff: Any, handoff_id: int, *texts: str) -> None:
     """Staff messages, each stored and published before the next (the console's `sent`)."""
     for text in texts:
-        await staff.send(json.dumps({"type": "message", "conversation": conversation, "text": text}))
-        await next_frame(staff, "sent", conversation=conversation)
+        await staff.send(json.dumps({"type": "message", "handoff": handoff_id, "text": text}))
+        await next_frame(staff, "sent", handoff=handoff_id)
 
 
 async def resumed(survivor: Any, conversation: str, **fields: Any) -> List[Dict[str, Any]]:
@@ -315,39 +360,39 @@ async def test_staff_messages_sent_while_the_survivor_changes_page_are_shown_onc
     """The widget was between pages (no socket): what the support worker wrote meanwhile is in the tracker
     and follows the resume, exactly once; the live chat then carries on."""
     async with survivor_socket(console) as survivor:
-        conversation, worker = await joined_by(console, survivor, "ash")
+        conversation, handoff_id, worker = await joined_by(console, survivor, "ash")
         async with staff_socket(console, worker) as staff:
             await next_frame(staff, "queue")  # listening to the conversation it holds
-            await staff_says(staff, conversation, "Hi, I'm Sam.")
+            await staff_says(staff, handoff_id, "Hi, I'm Sam.")
             assert (await next_frame(survivor, "staff"))["text"] == "Hi, I'm Sam."
             await survivor.close()
-            await next_frame(staff, "survivor", event="away", conversation=conversation)
-            await staff_says(staff, conversation, "Are you somewhere safe?", "Take your time.")
+            await next_frame(staff, "survivor", event="away", handoff=handoff_id)
+            await staff_says(staff, handoff_id, "Are you somewhere safe?", "Take your time.")
             async with survivor_socket(console) as next_page:
                 frames = await resumed(next_page, conversation, staff_seen=1)
                 assert frames[-1] == {"type": "handoff", "state": "joined", "name": "Sam"}
-                await staff_says(staff, conversation, "I'm still here.")
+                await staff_says(staff, handoff_id, "I'm still here.")
                 shown = await staff_frames_until(next_page, "I'm still here.")
     assert shown == ["Are you somewhere safe?", "Take your time.", "I'm still here."]
 
 
 async def test_a_resume_with_nothing_missed_shows_nothing_again(console: Console) -> None:
     async with survivor_socket(console) as survivor:
-        conversation, worker = await joined_by(console, survivor, "bob")
+        conversation, handoff_id, worker = await joined_by(console, survivor, "bob")
         async with staff_socket(console, worker) as staff:
             await next_frame(staff, "queue")
-            await staff_says(staff, conversation, "Hello, I'm Jo.", "How can I help?")
+            await staff_says(staff, handoff_id, "Hello, I'm Jo.", "How can I help?")
             assert await staff_frames_until(survivor, "How can I help?") == ["Hello, I'm Jo.", "How can I help?"]
             await survivor.close()
-            await next_frame(staff, "survivor", event="away", conversation=conversation)
+            await next_frame(staff, "survivor", event="away", handoff=handoff_id)
             async with survivor_socket(console) as next_page:
                 await resumed(next_page, conversation, staff_seen=2)
-                await staff_says(staff, conversation, "Still with me?")
+                await staff_says(staff, handoff_id, "Still with me?")
                 assert await staff_frames_until(next_page, "Still with me?") == ["Still with me?"]
-            await next_frame(staff, "survivor", event="away", conversation=conversation)
+            await next_frame(staff, "survivor", event="away", handoff=handoff_id)
             async with survivor_socket(console) as old_widget:
                 await resumed(old_widget, conversation)  # no staff_seen: a widget that can't count asks for none
-                await staff_says(staff, conversation, "Bye for now.")
+                await staff_says(staff, handoff_id, "Bye for now.")
                 assert await staff_frames_until(old_widget, "Bye for now.") == ["Bye for now."]
 
 
@@ -357,14 +402,14 @@ async def test_with_rasa_down_a_resume_still_rejoins_the_chat_without_the_replay
     url, rasa = gateway_with_own_rasa
     console = console_with_sam(url, tmp_path)
     async with survivor_socket(console) as survivor:
-        conversation, worker = await joined_by(console, survivor, "ash")
+        conversation, handoff_id, worker = await joined_by(console, survivor, "ash")
     async with staff_socket(console, worker) as staff:
-        await staff_says(staff, conversation, "Are you safe?")
+        await staff_says(staff, handoff_id, "Are you safe?")
         rasa.stop()
         async with survivor_socket(console) as next_page:
             frames = await resumed(next_page, conversation, staff_seen=0)
             assert [frame["type"] for frame in frames] == ["resumed", "handoff"]
-            await staff.send(json.dumps({"type": "typing", "conversation": conversation, "on": True}))
+            await staff.send(json.dumps({"type": "typing", "handoff": handoff_id, "on": True}))
             assert (await next_frame(next_page, "staff_typing"))["on"] is True, "the live chat carries on"
     console.engine.dispose()
     assert "Could not replay staff messages" in (tmp_path / "gateway.log").read_text()

@@ -2,6 +2,8 @@
 
 Every API call checks the session and the role it needs, every change also the CSRF token (header
 X-CSRF-Token) and the Origin; nobody reads a conversation they don't hold unless they are a supervisor.
+Conversations are addressed by their handoff's id and named by a short reference (bot/staff/references.py):
+the conversation id is the credential for the survivor's chat, so the console never gets it.
 Kind, specific refusals: the console shows `text` as-is.
 """
 
@@ -16,30 +18,34 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, html, json
 
 from bot.database.offloop import Database
-from bot.gateway.chat.limits import KeyedRateLimit
+from bot.gateway.edge import metrics
+from bot.gateway.edge.security import origin_allowed
 from bot.gateway.relay.bus import BusUnavailableError
 from bot.gateway.relay.handoff import HandoffRefusedError, HandoffService, staff_metadata
 from bot.gateway.relay.rasa_client import RasaUnavailableError
 from bot.handoff import audit, notes, queue
 from bot.risk import event_risk
+from bot.settings import Settings
 from bot.staff import accounts, quick_replies, sessions
 from bot.staff.accounts import Account, AccountError
+from bot.staff.login import LoginGuard, Reservation
 from bot.staff.models import PRESENCE, ROLES
-from bot.staff.sessions import COOKIE, Session
+from bot.staff.references import reference
+from bot.staff.sessions import COOKIE, COOKIE_PATH, Session
 
 logger = logging.getLogger(__name__)
 
 STAFF_DIR = Path(__file__).resolve().parent
 CONSOLE_PAGE = (STAFF_DIR / "templates" / "console.html").read_text(encoding="utf-8")
-CONVERSATION = r"<conversation:[0-9a-f]{32}>"
 MAX_BODY_BYTES = 16_384
 REFUSALS: Dict[str, str] = {
     "signed_out": "You've been signed out. Please sign in again.",
     "forbidden": "Your role can't do that. Ask a supervisor or an admin.",
     "csrf": "That request couldn't be checked. Please reload the console and try again.",
-    "bad_login": "That username and password didn't match, or the account is locked for a while after "
-    "several failed attempts.",
+    "bad_login": "That username and password didn't match (after several wrong passwords in a row, signing in "
+    "to that account from here is paused for a while).",
     "too_many_logins": "Too many sign-in attempts from here. Please wait a few minutes.",
+    "wrong_password": "Your current password wasn't right, so nothing was changed.",
     "taken": "A colleague has already taken this conversation.",
     "gone": "This survivor is no longer waiting: they cancelled or left.",
     "not_yours": "You're not holding this conversation (it may have been handed back, ended or transferred).",
@@ -52,7 +58,8 @@ REFUSALS: Dict[str, str] = {
     "between the gateways. Survivors are still answered by the assistant and told to call the helpline. "
     "Reload in a minute; if it goes on, tell your IT contact.",
 }
-STATUS = {"signed_out": 401, "forbidden": 403, "csrf": 403, "bad_login": 401, "too_many_logins": 429, "taken": 409,
+STATUS = {"signed_out": 401, "forbidden": 403, "csrf": 403, "bad_login": 401, "too_many_logins": 429,
+          "wrong_password": 403, "taken": 409,
           "gone": 409, "not_yours": 409, "no_colleague": 409, "bad_request": 400, "not_found": 404,
           "not_delivered": 503, "live_unavailable": 503}
 
@@ -81,14 +88,28 @@ def _database(request: Request) -> Database:
 
 
 def same_origin(request: Request) -> bool:
-    """Changes come only from the console's own pages (a browser always sends Origin on a POST)."""
-    origin = request.headers.get("origin")
-    return origin is not None and origin.split("://", 1)[-1] == request.host
+    """Changes come only from the console's own pages (a browser always sends Origin on a POST): the gateway's
+    configured public origin, never judged by the request's own Host header."""
+    return origin_allowed(request.headers.get("origin"), request.app.ctx.origins.own, required=True)
+
+
+def _guard(request: Request) -> LoginGuard:
+    return request.app.ctx.staff_logins
+
+
+def _client(request: Request) -> str:
+    """The client's address (behind SANIC_PROXIES_COUNT proxies, the one they saw), for the sign-in limits."""
+    return request.remote_addr or request.ip
+
+
+def session_limits(settings: Settings) -> sessions.Limits:
+    """HAVEN_STAFF_IDLE_MINUTES and HAVEN_STAFF_SESSION_HOURS, for every check of a session."""
+    return sessions.Limits(idle_s=settings.staff_idle_minutes * 60, lifetime_s=settings.staff_session_hours * 3600)
 
 
 async def current_session(request: Request, touch: bool = True) -> Optional[Session]:
-    idle_s = request.app.ctx.settings.staff_idle_minutes * 60
-    return await _database(request).run(sessions.find, request.cookies.get(COOKIE), idle_s, touch)
+    limits = session_limits(request.app.ctx.settings)
+    return await _database(request).run(sessions.find, request.cookies.get(COOKIE), limits, touch)
 
 
 def body(request: Request) -> Dict[str, Any]:
@@ -138,22 +159,36 @@ def me(session: Session) -> Dict[str, Any]:
 
 
 def handoff_json(handoff: queue.Handoff) -> Dict[str, Any]:
-    return {"id": handoff.id, "conversation": handoff.conversation, "state": handoff.state,
+    """A queue entry as the console gets it: addressed by the handoff's id, named by its reference."""
+    return {"id": handoff.id, "reference": reference(handoff.conversation), "state": handoff.state,
             "urgent": handoff.risk.urgent, "risk": handoff.risk.value, "requested_at": handoff.requested_at,
             "preview": handoff.preview}
 
 
-async def queue_json(database: Database, account: Account) -> Dict[str, List[Dict[str, Any]]]:
-    return {"waiting": [handoff_json(h) for h in await database.run(queue.waiting)],
-            "mine": [handoff_json(h) for h in await database.run(queue.held_by, account.id)]}
+def queue_json(waiting: List[queue.Handoff], mine: List[queue.Handoff]) -> Dict[str, List[Dict[str, Any]]]:
+    """The queue and what this staff member holds, as the console gets them (HTTP and socket alike)."""
+    return {"waiting": [handoff_json(h) for h in waiting], "mine": [handoff_json(h) for h in mine]}
 
 
-async def may_read(database: Database, account: Account, conversation: str) -> bool:
-    """The holder reads a conversation; supervisors and admins may read any."""
-    if account.has_role("supervisor"):
-        return True
-    handoff = await database.run(queue.open_handoff, conversation)
+def holds(account: Account, handoff: Optional[queue.Handoff]) -> bool:
     return handoff is not None and handoff.state == queue.ACTIVE and handoff.staff_id == account.id
+
+
+async def readable(database: Database, account: Account, handoff_id: int) -> Optional[queue.Handoff]:
+    """The handoff whose conversation `account` may read: the holder's, or for supervisors and admins any
+    (None otherwise, whether or not it exists)."""
+    handoff = await database.run(queue.get, handoff_id)
+    if handoff is not None and (holds(account, handoff) or account.has_role("supervisor")):
+        return handoff
+    return None
+
+
+async def held_conversation(database: Database, account: Account, handoff_id: int) -> str:
+    """The conversation of a handoff `account` holds now, for acting on it; refuses (not_yours) otherwise."""
+    handoff = await database.run(queue.get, handoff_id)
+    if handoff is None or not holds(account, handoff):
+        raise HandoffRefusedError("not_yours")
+    return handoff.conversation
 
 
 @staff.get("")
@@ -161,32 +196,52 @@ async def console_page(_: Request) -> HTTPResponse:
     return html(CONSOLE_PAGE)
 
 
-@staff.post("/api/login")
-async def login(request: Request) -> HTTPResponse:
-    limit: KeyedRateLimit = request.app.ctx.staff_logins
-    if not same_origin(request):
-        return refuse("csrf")
-    client = request.remote_addr or request.ip
-    if limit.retry_after(client):
-        return refuse("too_many_logins")
-    sent = body(request)
-    username, password = sent.get("username"), sent.get("password")
-    account = None
-    if isinstance(username, str) and isinstance(password, str):
-        account = await _database(request).run(accounts.authenticate, username, password)
-    if account is None:
-        limit.allow(client)  # failed attempts count against the address; a colleague signing in doesn't
-        return refuse("bad_login")
-    token = await _database(request).run(sessions.start, account)
-    session = await _database(request).run(sessions.find, token)
-    assert session is not None
-    response = json(me(session))
+async def checked_password(request: Request, reservation: Reservation, username: str,
+                           password: str) -> Optional[Account]:
+    """The account if the password is right and this address isn't locked out of it; either way the sign-in
+    limits learn the outcome (a right password gives its reservation back)."""
+    guard = _guard(request)
+    attempt = await _database(request).run(accounts.authenticate, username, password)
+    if attempt.account is not None and not guard.locked(reservation.address, attempt.account.id):
+        guard.succeeded(reservation, attempt.account.id)
+        return attempt.account
+    guard.failed(reservation, attempt.account_id)
+    return None
+
+
+def set_cookie(request: Request, response: HTTPResponse, token: str) -> None:
+    """The session cookie on the console's own path; an empty token deletes it (the same path, or the
+    browser would keep it)."""
     response.cookies[COOKIE] = token
     cookie = response.cookies[COOKIE]
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
-    cookie["path"] = "/staff"
+    cookie["path"] = COOKIE_PATH
     cookie["secure"] = request.scheme in ("https", "wss")
+    if not token:
+        cookie["max-age"] = 0
+
+
+@staff.post("/api/login")
+async def login(request: Request) -> HTTPResponse:
+    """Signs in. The attempt reserves its place in the address's limit before any password is checked."""
+    if not same_origin(request):
+        return refuse("csrf")
+    reservation = _guard(request).reserve(_client(request))
+    if reservation is None:
+        metrics.refused("staff_logins")
+        return refuse("too_many_logins")
+    sent = body(request)
+    username, password = sent.get("username"), sent.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        _guard(request).failed(reservation, None)
+        return refuse("bad_login")
+    account = await checked_password(request, reservation, username, password)
+    if account is None:
+        return refuse("bad_login")
+    token, session = await _database(request).run(sessions.start, account, session_limits(request.app.ctx.settings))
+    response = json(me(session))
+    set_cookie(request, response, token)
     logger.info("A staff member signed in (account id %d).", account.id)
     return response
 
@@ -197,8 +252,28 @@ async def logout(request: Request, session: Session) -> HTTPResponse:
     await _database(request).run(accounts.set_presence, session.account.id, "away")
     await _database(request).run(sessions.end, session)
     response = json({"signed_out": True})
-    del response.cookies[COOKIE]
+    set_cookie(request, response, "")
     return response
+
+
+@staff.post("/api/password")
+@api(change=True)
+async def change_password(request: Request, session: Session) -> HTTPResponse:
+    """Anyone changes their own password with their current one (checked like a sign-in, within the same
+    limits); their other sessions end, this one goes on."""
+    sent = body(request)
+    current, new = sent.get("current"), sent.get("new")
+    if not isinstance(current, str) or not isinstance(new, str):
+        return refuse("bad_request")
+    reservation = _guard(request).reserve(_client(request))
+    if reservation is None:
+        metrics.refused("staff_logins")
+        return refuse("too_many_logins")
+    if await checked_password(request, reservation, session.account.username, current) is None:
+        return refuse("wrong_password")
+    await _database(request).run(accounts.set_password, session.account.id, new)
+    await _database(request).run(sessions.end_all, session.account.id, session)
+    return json({"changed": True})
 
 
 @staff.get("/api/me")
@@ -221,24 +296,25 @@ async def presence(request: Request, session: Session) -> HTTPResponse:
 @staff.get("/api/queue")
 @api()
 async def queue_now(request: Request, session: Session) -> HTTPResponse:
-    return json(await queue_json(_database(request), session.account))
+    database = _database(request)
+    return json(queue_json(await database.run(queue.waiting), await database.run(queue.held_by, session.account.id)))
 
 
 @staff.post("/api/handoffs/<handoff_id:int>/take")
 @api(change=True)
 async def take(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
     handoff = await _service(request).take(session.account, handoff_id)
-    return json({"conversation": handoff.conversation})
+    return json({"id": handoff.id, "reference": reference(handoff.conversation)})
 
 
-@staff.get(f"/api/conversations/{CONVERSATION}/transcript")
+@staff.get("/api/handoffs/<handoff_id:int>/transcript")
 @api()
-async def transcript(request: Request, session: Session, conversation: str) -> HTTPResponse:
-    service = _service(request)
-    if not await may_read(_database(request), session.account, conversation):
+async def transcript(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
+    handoff = await readable(_database(request), session.account, handoff_id)
+    if handoff is None:
         return refuse("forbidden")
-    await _database(request).run(audit.opened, session.account.id, conversation)
-    events = await service.rasa.transcript(conversation)
+    await _database(request).run(audit.opened, session.account.id, handoff.conversation)
+    events = await _service(request).rasa.transcript(handoff.conversation)
     return json({"messages": [line for event in events if (line := transcript_line(event))]})
 
 
@@ -259,46 +335,49 @@ def transcript_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return line
 
 
-@staff.post(f"/api/conversations/{CONVERSATION}/handback")
+@staff.post("/api/handoffs/<handoff_id:int>/handback")
 @api(change=True)
-async def hand_back(request: Request, session: Session, conversation: str) -> HTTPResponse:
+async def hand_back(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
+    conversation = await held_conversation(_database(request), session.account, handoff_id)
     await _service(request).hand_back(session.account, conversation)
     return json({"state": queue.HANDED_BACK})
 
 
-@staff.post(f"/api/conversations/{CONVERSATION}/end")
+@staff.post("/api/handoffs/<handoff_id:int>/end")
 @api(change=True)
-async def end(request: Request, session: Session, conversation: str) -> HTTPResponse:
+async def end(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
+    conversation = await held_conversation(_database(request), session.account, handoff_id)
     await _service(request).end(session.account, conversation)
     return json({"state": queue.ENDED})
 
 
-@staff.post(f"/api/conversations/{CONVERSATION}/transfer")
+@staff.post("/api/handoffs/<handoff_id:int>/transfer")
 @api(change=True)
-async def transfer(request: Request, session: Session, conversation: str) -> HTTPResponse:
+async def transfer(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
     to = body(request).get("to")
     if not isinstance(to, int):
         return refuse("bad_request")
+    conversation = await held_conversation(_database(request), session.account, handoff_id)
     colleague = await _service(request).transfer(session.account, conversation, to)
     return json({"to": colleague.display_name})
 
 
-@staff.get(f"/api/conversations/{CONVERSATION}/notes")
+@staff.get("/api/handoffs/<handoff_id:int>/notes")
 @api()
-async def read_notes(request: Request, session: Session, conversation: str) -> HTTPResponse:
-    if not await may_read(_database(request), session.account, conversation):
+async def read_notes(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
+    handoff = await readable(_database(request), session.account, handoff_id)
+    if handoff is None:
         return refuse("forbidden")
-    return json({"notes": await _database(request).run(notes.for_conversation, conversation)})
+    return json({"notes": await _database(request).run(notes.for_conversation, handoff.conversation)})
 
 
-@staff.post(f"/api/conversations/{CONVERSATION}/notes")
+@staff.post("/api/handoffs/<handoff_id:int>/notes")
 @api(change=True)
-async def add_note(request: Request, session: Session, conversation: str) -> HTTPResponse:
-    service = _service(request)
+async def add_note(request: Request, session: Session, handoff_id: int) -> HTTPResponse:
     text = body(request).get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > notes.MAX_NOTE_CHARS:
         return refuse("bad_request")
-    await service.held(session.account, conversation)
+    conversation = await held_conversation(_database(request), session.account, handoff_id)
     await _database(request).run(notes.add, conversation, session.account.id, text.strip())
     return json({"saved": True})
 
@@ -385,7 +464,25 @@ async def change_account(request: Request, session: Session, account_id: int) ->
         raise AccountError("You can't disable yourself or lower your own role: ask another admin.")
     if not await _database(request).run(accounts.update, account_id, role, active):
         return refuse("not_found")
+    if active is False:
+        await _database(request).run(sessions.end_all, account_id)
     return json({"changed": True})
+
+
+@staff.post("/api/accounts/<account_id:int>/password")
+@api(role="admin", change=True)
+async def reset_password(request: Request, session: Session, account_id: int) -> HTTPResponse:
+    """An admin gives a colleague a new password (for one forgotten or leaked): every session of theirs ends."""
+    password = body(request).get("password")
+    if not isinstance(password, str):
+        return refuse("bad_request")
+    if account_id == session.account.id:
+        raise AccountError("To change your own password, use 'Change your password': it asks for the current one.")
+    if not await _database(request).run(accounts.set_password, account_id, password):
+        return refuse("not_found")
+    await _database(request).run(sessions.end_all, account_id)
+    logger.info("An admin reset a staff password (account id %d, by account id %d).", account_id, session.account.id)
+    return json({"reset": True})
 
 
 @staff.get("/api/audit")

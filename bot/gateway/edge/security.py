@@ -4,13 +4,13 @@ may use it, and the conversation ids it issued itself."""
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Optional
 from urllib.parse import urlsplit
 
+from bot.file_modes import server_secret
 from bot.settings import LOOPBACK_HOSTS, ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -135,29 +135,6 @@ class ConversationIds:
 
 
 def id_secret(configured: str, path: Path = ID_SECRET_FILE) -> bytes:
-    """HAVEN_ID_SECRET, or else the secret in `path`, made once with mode 0600 (like var/rasa-token), so a
-    restarted gateway, and every gateway on this machine, still knows the ids it issued."""
-    if configured:
-        return configured.encode()
-    if not path.exists():
-        _create_secret(path)
-    secret = path.read_bytes().strip()
-    if not secret:
-        raise ValueError(f"{path} is empty: delete it (a new one is made) or set HAVEN_ID_SECRET.")
-    return secret
-
-
-def _create_secret(path: Path) -> None:
-    """Written beside `path` and linked into place, so two processes starting at once agree on one secret."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as out:
-        out.write(secrets.token_urlsafe(32) + "\n")
-    try:
-        os.link(draft, path)
-        logger.info("Made %s, the key conversation ids are signed with.", path)
-    except FileExistsError:
-        logger.debug("Another process made %s first.", path)
-    finally:
-        os.unlink(draft)
+    """HAVEN_ID_SECRET, or else the secret in `path` (made once), so a restarted gateway, and every gateway on
+    this machine, still knows the ids it issued."""
+    return server_secret(configured, path, "HAVEN_ID_SECRET")

@@ -1,10 +1,13 @@
-/* Haven staff console. No dependencies; every piece of data is shown with textContent, never as HTML. */
+/* Haven staff console. No dependencies; every piece of data is shown with textContent, never as HTML.
+   A conversation is addressed by its handoff's id and named by a short reference: the console never has the
+   conversation id, which is the survivor's key to their chat. */
 (function () {
   'use strict';
 
   const PING_MS = 30000; /* the gateway counts a console silent for 90 s as away */
   /* Why a conversation or a message is urgent (the `risk` values of bot/risk.py): said, not only coloured. */
   const RISK_LABELS = { danger: 'Danger', self_harm: 'Thoughts of self-harm' };
+  /* `open` is the id of the handoff whose conversation is shown. */
   const state = { me: null, socket: null, open: null, known: {}, typingTimer: null, typingOn: false, editingReply: null };
 
   function $(id) { return document.getElementById(id); }
@@ -47,13 +50,14 @@
     state.me = null;
     if (state.socket) { state.socket.close(); state.socket = null; }
     $('who').hidden = true; $('console').hidden = true; $('admin').hidden = true; $('audit').hidden = true;
+    $('own-password').hidden = true;
     $('login').hidden = false;
     notice(text || '');
   }
 
   function signedIn(me) {
     state.me = me;
-    $('login').hidden = true; $('console').hidden = false; $('who').hidden = false;
+    $('login').hidden = true; $('console').hidden = false; $('who').hidden = false; $('own-password').hidden = false;
     $('me').textContent = me.display_name + ' (' + me.role.replace('_', ' ') + ')';
     $('presence').value = me.presence;
     $('admin').hidden = me.role !== 'admin';
@@ -105,7 +109,7 @@
   function handle(frame) {
     if (frame.type === 'queue') { renderQueue(frame.waiting, frame.mine); }
     else if (frame.type === 'survivor') { survivorEvent(frame); }
-    else if (frame.type === 'sent') { if (frame.conversation === state.open) { line('staff', frame.text, state.me.display_name); } }
+    else if (frame.type === 'sent') { if (frame.handoff === state.open) { line('staff', frame.text, state.me.display_name); } }
     else if (frame.type === 'error') { notice(frame.text); }
     else if (frame.type === 'signed_out') { signedOut(frame.text); }
   }
@@ -135,7 +139,7 @@
       take.type = 'button';
       take.setAttribute('aria-label', 'Take conversation waiting ' + minutesAgo(item.requested_at));
       take.addEventListener('click', function () {
-        api('POST', 'handoffs/' + item.id + '/take', {}).then(function (data) { openConversation(data.conversation); }, failed);
+        api('POST', 'handoffs/' + item.id + '/take', {}).then(function (data) { openConversation(data.id, data.reference); }, failed);
       });
       li.appendChild(take);
       list.appendChild(li);
@@ -146,13 +150,13 @@
     mine.forEach(function (item) {
       const li = el('li', null, item.urgent ? 'urgent' : '');
       riskBadge(li, item.risk);
-      const open = el('button', 'Open conversation ' + item.conversation.slice(0, 6));
+      const open = el('button', 'Open conversation ' + item.reference);
       open.type = 'button';
-      open.addEventListener('click', function () { openConversation(item.conversation); });
+      open.addEventListener('click', function () { openConversation(item.id, item.reference); });
       li.appendChild(open);
       own.appendChild(li);
     });
-    if (state.open && !mine.some(function (item) { return item.conversation === state.open; })) {
+    if (state.open && !mine.some(function (item) { return item.id === state.open; })) {
       $('survivor-state').textContent = "You're no longer holding this conversation.";
       setControls(false);
     }
@@ -174,14 +178,14 @@
     $('reply-form').querySelector('button').disabled = !on;
   }
 
-  function openConversation(conversation) {
-    state.open = conversation;
+  function openConversation(handoff, reference) {
+    state.open = handoff;
     $('conversation').hidden = false;
-    $('conversation-title').textContent = 'Conversation ' + conversation.slice(0, 6);
+    $('conversation-title').textContent = 'Conversation ' + reference;
     $('survivor-state').textContent = '';
     clear($('transcript'));
     setControls(true);
-    api('GET', 'conversations/' + conversation + '/transcript').then(function (data) {
+    api('GET', 'handoffs/' + handoff + '/transcript').then(function (data) {
       data.messages.forEach(function (m) { line(m.from, m.text, m.name, m.risk); });
     }, failed);
     loadNotes();
@@ -189,7 +193,7 @@
   }
 
   function survivorEvent(frame) {
-    if (frame.conversation !== state.open) {
+    if (frame.handoff !== state.open) {
       if (frame.event === 'message') {
         notice((RISK_LABELS[frame.risk] ? RISK_LABELS[frame.risk] + ': a' : 'A') + ' new message in another of your conversations.');
       }
@@ -211,7 +215,7 @@
     event.preventDefault();
     const text = $('reply').value.trim();
     if (!text || !state.open) { return; }
-    send({ type: 'message', conversation: state.open, text: text });
+    send({ type: 'message', handoff: state.open, text: text });
     $('reply').value = '';
     stopTyping();
   });
@@ -220,12 +224,12 @@
   });
   function stopTyping() {
     clearTimeout(state.typingTimer);
-    if (state.typingOn && state.open) { send({ type: 'typing', conversation: state.open, on: false }); }
+    if (state.typingOn && state.open) { send({ type: 'typing', handoff: state.open, on: false }); }
     state.typingOn = false;
   }
   $('reply').addEventListener('input', function () {
     if (!state.open) { return; }
-    if (!state.typingOn) { state.typingOn = true; send({ type: 'typing', conversation: state.open, on: true }); }
+    if (!state.typingOn) { state.typingOn = true; send({ type: 'typing', handoff: state.open, on: true }); }
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(stopTyping, 3000);
   });
@@ -233,7 +237,7 @@
   function conversationAction(path, done) {
     return function () {
       if (!state.open) { return; }
-      api('POST', 'conversations/' + state.open + '/' + path, path === 'transfer' ? { to: Number($('colleague').value) } : {})
+      api('POST', 'handoffs/' + state.open + '/' + path, path === 'transfer' ? { to: Number($('colleague').value) } : {})
         .then(function () { line('system', done); setControls(false); }, failed);
     };
   }
@@ -242,7 +246,7 @@
   $('transfer').addEventListener('click', conversationAction('transfer', 'Transferred to a colleague.'));
 
   function loadNotes() {
-    api('GET', 'conversations/' + state.open + '/notes').then(function (data) {
+    api('GET', 'handoffs/' + state.open + '/notes').then(function (data) {
       clear($('notes'));
       data.notes.forEach(function (note) { $('notes').appendChild(el('li', note.by + ': ' + note.text)); });
     }, failed);
@@ -251,7 +255,7 @@
     event.preventDefault();
     const text = $('note').value.trim();
     if (!text || !state.open) { return; }
-    api('POST', 'conversations/' + state.open + '/notes', { text: text }).then(function () { $('note').value = ''; loadNotes(); }, failed);
+    api('POST', 'handoffs/' + state.open + '/notes', { text: text }).then(function () { $('note').value = ''; loadNotes(); }, failed);
   });
 
   function loadColleagues() {
@@ -318,9 +322,14 @@
       const roles = $('new-role');
       clear(roles);
       data.roles.forEach(function (role) { const o = el('option', role.replace('_', ' ')); o.value = role; roles.appendChild(o); });
-      const rows = $('accounts');
-      clear(rows);
+      const rows = $('accounts'), resettable = $('reset-account');
+      clear(rows); clear(resettable);
       data.accounts.forEach(function (account) {
+        if (account.id !== state.me.id) {
+          const option = el('option', account.username + ' (' + account.display_name + ')');
+          option.value = String(account.id);
+          resettable.appendChild(option);
+        }
         const tr = el('tr');
         tr.appendChild(el('td', account.username));
         tr.appendChild(el('td', account.display_name));
@@ -346,6 +355,26 @@
     }, failed);
   });
 
+  /* An admin sets a colleague's new password; every session of theirs ends. */
+  $('reset-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    api('POST', 'accounts/' + $('reset-account').value + '/password', { password: $('reset-password').value })
+      .then(function () {
+        $('reset-password').value = '';
+        notice('Password reset, and they have been signed out. Give them the new one in person or by phone.');
+      }, failed);
+  });
+
+  /* ---- everyone: their own password (the current one is asked for; other sessions end) ---- */
+  $('own-password-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    api('POST', 'password', { current: $('current-password').value, new: $('new-own-password').value })
+      .then(function () {
+        $('current-password').value = ''; $('new-own-password').value = '';
+        notice('Your password has been changed.');
+      }, failed);
+  });
+
   /* ---- supervisors: audit ---- */
   function loadAudit() {
     api('GET', 'audit').then(function (data) {
@@ -356,7 +385,7 @@
         tr.appendChild(el('td', new Date(entry.at * 1000).toLocaleString('en-GB')));
         tr.appendChild(el('td', entry.actor));
         tr.appendChild(el('td', entry.action.replace('_', ' ')));
-        tr.appendChild(el('td', entry.conversation ? entry.conversation.slice(0, 6) : ''));
+        tr.appendChild(el('td', entry.reference));
         rows.appendChild(tr);
       });
     }, failed);
