@@ -12,6 +12,8 @@ import pytest
 import requests
 import yaml
 from rasa.core.agent import Agent
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.settings import ROOT
 
@@ -19,7 +21,15 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 MODEL = ROOT / "models" / "haven.tar.gz"
+NLU_FILES = (ROOT / "data" / "nlu.yml", ROOT / "data" / "nlu")
+"""The training examples: general intents in data/nlu.yml, topics (and their answers) in data/nlu/."""
 REDIS_URL = os.environ.get("HAVEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def nlu_training_data() -> TrainingData:
+    """Every training example and topic answer, as `rasa train` reads them from data/."""
+    general, *topics = (load_data(str(path)) for path in NLU_FILES)
+    return general.merge(*topics)
 
 
 def needs_server(reason: str) -> None:

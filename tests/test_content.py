@@ -5,9 +5,9 @@ from typing import Any, Dict, Iterator, Set, Tuple
 
 import pytest
 import yaml
-from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.settings import ROOT
+from tests.conftest import nlu_training_data
 
 MAX_RESPONSE_CHARS = 1000
 NO_PRESSURE = re.compile(
@@ -19,7 +19,7 @@ NO_PRESSURE = re.compile(
 
 def _all_responses() -> Dict[str, Any]:
     responses = dict(yaml.safe_load((ROOT / "domain.yml").read_text())["responses"])
-    responses.update(load_data(str(ROOT / "data" / "nlu")).responses)
+    responses.update(nlu_training_data().responses)
     return responses
 
 
@@ -30,7 +30,7 @@ def _variants() -> Iterator[Tuple[str, Dict[str, Any]]]:
 
 
 def _training_texts() -> Set[str]:
-    return {example.get("text").lower() for example in load_data(str(ROOT / "data" / "nlu")).training_examples}
+    return {example.get("text").lower() for example in nlu_training_data().training_examples}
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_answers_are_short_plain_text() -> None:
 
 
 def test_every_retrieval_topic_answers_each_of_its_questions() -> None:
-    data = load_data(str(ROOT / "data" / "nlu"))
+    data = nlu_training_data()
     keys = {
         example.get("intent_response_key") for example in data.training_examples if example.get("intent_response_key")
     }
@@ -80,7 +80,7 @@ def test_every_retrieval_topic_answers_each_of_its_questions() -> None:
 
 
 def test_every_intent_has_at_least_25_examples() -> None:
-    data = load_data(str(ROOT / "data" / "nlu"))
+    data = nlu_training_data()
     counts: Dict[str, int] = {}
     for example in data.training_examples:
         key = example.get("intent_response_key") or example.get("intent")

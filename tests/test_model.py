@@ -12,10 +12,9 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.assistant.nlu.safety_net import DEFAULT_DANGER_INTENT
-from bot.settings import ROOT
+from tests.conftest import nlu_training_data
 
 TEST_SET = Path(__file__).resolve().parent / "nlu_test.yml"
-TRAINING_DATA = ROOT / "data" / "nlu"
 MAX_FALSE_POSITIVE_RATE = 0.02
 
 
@@ -28,7 +27,7 @@ def _normalised(texts: List[str]) -> Set[str]:
 
 
 def test_held_out_set_shares_no_sentence_with_the_training_data() -> None:
-    training = _normalised([example.get("text") for example in load_data(str(TRAINING_DATA)).training_examples])
+    training = _normalised([example.get("text") for example in nlu_training_data().training_examples])
     shared = _normalised([text for text, _ in _examples()]) & training
     assert shared == set(), "held-out sentences must never be trained on"
 
