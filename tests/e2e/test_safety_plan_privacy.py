@@ -20,7 +20,7 @@ from websockets.legacy.client import connect
 from bot.privacy.safety_plan import PLAN_ANSWER, PLAN_SUMMARY
 from bot.risk import Risk, event_risk
 from tests.gateway.chat.conftest import bot_texts, say, ws_url
-from tests.scaleout.conftest import _create_database, _drop_database
+from tests.scaleout.conftest import create_test_database, drop_test_database
 from tools.bench.stack import Stack, StackError, start_stack, stop_stack
 
 WAIT_S = 90.0
@@ -62,7 +62,7 @@ def plan_stack(
     """The stack on a database of its own: SQLite (stack.db), or a PostgreSQL database made for it."""
     work = tmp_path_factory.mktemp(f"plan-{request.param}")
     postgres = f"haven_plan_{uuid.uuid4().hex[:10]}" if request.param == "postgresql" else None
-    url = _create_database(postgres) if postgres else f"sqlite:///{work / 'haven.db'}"
+    url = create_test_database(postgres) if postgres else f"sqlite:///{work / 'haven.db'}"
     try:
         stack = start_stack(work, trained_model, {**STACK_SETTINGS, "HAVEN_DATABASE_URL": url})
     except StackError as error:
@@ -72,7 +72,7 @@ def plan_stack(
     finally:
         stop_stack(stack)
         if postgres:
-            _drop_database(postgres)
+            drop_test_database(postgres)
 
 
 def _cells(url: str) -> Iterator[str]:

@@ -2,7 +2,6 @@
 server's health from stand-ins the tests can break, hang or stop. /health stays 200 throughout."""
 
 import asyncio
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -13,8 +12,8 @@ import requests
 from aiohttp import web
 
 from bot.gateway.ops.health import CACHE_S, CHECK_TIMEOUT_S, action_server_health_url
-from tests.gateway.chat.conftest import FAKE_RASA_TOKEN, start_gateway, stop_gateway
-from tests.scaleout.conftest import _create_database, _drop_database
+from tests.gateway.chat.conftest import FAKE_RASA_TOKEN, ServerOnAThread, start_gateway, stop_gateway
+from tests.scaleout.conftest import create_test_database, drop_test_database
 from tools.bench import free_port
 
 METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
@@ -22,20 +21,18 @@ BOUND_S = CHECK_TIMEOUT_S + 1.5
 """/ready answers within one check's timeout (they run at once), plus a process's own time."""
 
 
-class Dependency:
+class Dependency(ServerOnAThread):
     """Rasa's `/status` and the action server's `/health` on a thread of their own; `mode` says how they
     answer (up, no_model, error, hang), `stop()` takes them down as a crash would."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.mode = "up"
         self.status_calls = 0
-        self._loop = asyncio.new_event_loop()
-        self._runner: Any = None
-        ready = threading.Event()
-        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
-        ready.wait(10)
+        super().__init__()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/status", self._status)
+        app.router.add_get("/health", self._health)
 
     async def _status(self, request: web.Request) -> web.Response:
         self.status_calls += 1
@@ -53,18 +50,6 @@ class Dependency:
             return web.Response(status=500)
         return web.json_response({"model_file": None} if self.mode == "no_model" else ready)
 
-    def _serve(self, ready: threading.Event) -> None:
-        app = web.Application()
-        app.router.add_get("/status", self._status)
-        app.router.add_get("/health", self._health)
-        self._runner = web.AppRunner(app)
-        self._loop.run_until_complete(self._runner.setup())
-        self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
-        ready.set()
-        self._loop.run_forever()
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
 
 
 def ready(gateway: str) -> requests.Response:
@@ -99,7 +84,7 @@ def gateway(rasa: Dependency, actions: Dependency, redis_url: str, tmp_path_fact
             ) -> Iterator[str]:
     """A gateway on PostgreSQL and Redis, behind a proxy (SANIC_PROXIES_COUNT=1), with a metrics token."""
     name = f"haven_ready_{uuid.uuid4().hex[:10]}"
-    database_url = _create_database(name)
+    database_url = create_test_database(name)
     log = tmp_path_factory.mktemp("ready") / "gateway.log"
     process = start_gateway(
         rasa.url, log, HAVEN_DATABASE_URL=database_url, HAVEN_REDIS_URL=redis_url,
@@ -108,7 +93,7 @@ def gateway(rasa: Dependency, actions: Dependency, redis_url: str, tmp_path_fact
     )
     yield process.base_url  # type: ignore[attr-defined]
     stop_gateway(process, log)
-    _drop_database(name)
+    drop_test_database(name)
 
 
 def test_ready_when_everything_answers_and_the_answer_holds_no_secret(gateway: str) -> None:

@@ -1,9 +1,10 @@
 """Tracker stores for the privacy tests: SQLite always; PostgreSQL when running, and always in CI."""
 
+import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import sqlalchemy as sa
@@ -40,3 +41,12 @@ def pg_store() -> Iterator[RedactingSQLTrackerStore]:
     store.application_name = name
     yield store
     store.engine.dispose()
+
+
+def stored_rows(store: RedactingSQLTrackerStore, sender: str) -> List[Dict[str, Any]]:
+    """The events stored for `sender`, as the JSON the store wrote."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
+        )
+        return [json.loads(row[0]) for row in rows]

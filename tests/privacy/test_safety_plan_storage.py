@@ -10,7 +10,6 @@ import uuid
 from typing import Any, Dict, List, Sequence
 
 import pytest
-import sqlalchemy as sa
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -28,6 +27,7 @@ from bot.assistant.tracker_store import RedactingSQLTrackerStore
 from bot.privacy.safety_plan import PLAN_ANSWER, PLAN_SUMMARY, SAFETY_PLAN_FORM, STORED_AS
 from bot.risk import Risk, event_risk
 from bot.settings import ROOT
+from tests.privacy.conftest import stored_rows
 
 SAFE_PLACE = "the flat above the quokka bakery in Wolverhampton"
 CODE_WORD = "marmalade-penguin"
@@ -93,14 +93,6 @@ def _answers(slot: str, text: str, next_slot: str, intent: str = "recognise", **
     ]
 
 
-def _rows(store: RedactingSQLTrackerStore, sender: str) -> List[Dict[str, Any]]:
-    with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
-        )
-        return [json.loads(row[0]) for row in rows]
-
-
 def _assert_none_of_her_words(rows: List[Dict[str, Any]]) -> None:
     stored = json.dumps(rows)
     assert not [word for word in WORDS if word in stored], "a safety-plan answer reached the database"
@@ -125,7 +117,7 @@ async def test_every_copy_of_an_answer_is_stored_as_a_placeholder(store: Redacti
     second_answer = _answers("plan_trusted_person", f"{CODE_WORD} near Wolverhampton", "plan_code_word",
                              location="Wolverhampton")
     await _saved_in_two_turns(store, sender, second_answer)
-    rows = _rows(store, sender)
+    rows = stored_rows(store, sender)
     _assert_none_of_her_words(rows)
     answers = [row for row in rows if row["event"] == "user"][1:]
     assert [row["text"] for row in answers] == [PLAN_ANSWER, PLAN_ANSWER]
@@ -156,7 +148,7 @@ async def test_the_summary_is_stored_as_its_placeholder(store: RedactingSQLTrack
         BotUttered(cleared, {"buttons": [{"title": "Find local help", "payload": "/find_services"}]}),
         SlotSet("plan_safe_place", None),
     ])
-    rows = _rows(store, sender)
+    rows = stored_rows(store, sender)
     _assert_none_of_her_words(rows)
     bot_texts = [row["text"] for row in rows if row["event"] == "bot"]
     assert bot_texts[-2:] == [PLAN_SUMMARY, cleared]
@@ -180,7 +172,7 @@ async def test_a_message_that_interrupts_the_plan_is_stored_as_ever(
     sqlite_store.domain = domain
     sender = uuid.uuid4().hex
     await _saved_in_two_turns(sqlite_store, sender, [_user(text, intent)])
-    stored = [row for row in _rows(sqlite_store, sender) if row["event"] == "user"][-1]
+    stored = [row for row in stored_rows(sqlite_store, sender) if row["event"] == "user"][-1]
     assert stored["text"] == stored["parse_data"]["text"] == text
     assert event_risk(stored) is {"immediate_danger": Risk.DANGER, "self_harm": Risk.SELF_HARM}.get(intent, Risk.NONE)
 
@@ -200,7 +192,7 @@ async def test_a_question_asked_mid_plan_is_stored_as_a_placeholder(sqlite_store
         SlotSet("plan_trusted_person", None),
         *_asks("plan_trusted_person"),
     ])
-    rows = _rows(sqlite_store, sender)
+    rows = stored_rows(sqlite_store, sender)
     _assert_none_of_her_words(rows)
     assert "This chat is private." in [row["text"] for row in rows if row["event"] == "bot"]
 
@@ -220,7 +212,7 @@ async def test_once_the_plan_is_over_messages_are_stored_as_ever(
     sender = uuid.uuid4().hex
     await _saved_in_two_turns(sqlite_store, sender, [*after, _user("is there a refuge in leeds", "find_services"),
                                                      SlotSet("need", "refuge")])
-    rows = _rows(sqlite_store, sender)
+    rows = stored_rows(sqlite_store, sender)
     assert [row["text"] for row in rows if row["event"] == "user"][-1] == "is there a refuge in leeds"
     assert rows[-1]["value"] == "refuge"
 
@@ -236,6 +228,6 @@ async def test_a_tracker_the_store_did_not_load_is_screened_too(
     await sqlite_store.save(DialogueStateTracker.from_events(sender, first))
     answer = _answers("plan_safe_place", SAFE_PLACE, "plan_trusted_person")
     await sqlite_store.save(DialogueStateTracker.from_events(sender, first + answer))
-    rows = _rows(sqlite_store, sender)
+    rows = stored_rows(sqlite_store, sender)
     assert len(rows) == len(first + answer)
     _assert_none_of_her_words(rows)

@@ -37,7 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.assistant.tracker_store import RedactingSQLTrackerStore, event_from_dict, redact_event_data
 from bot.settings import ROOT
-from tests.privacy.conftest import PG
+from tests.privacy.conftest import PG, stored_rows
 
 PHONE, POSTCODE, EMAIL = "07700 900123", "SE15 4QT", "jane.doe@example.com"
 MESSAGE = f"he took my phone, call me on {PHONE} or {EMAIL}, I'm at {POSTCODE}"
@@ -57,14 +57,6 @@ def _turn(text: str = MESSAGE) -> List[Event]:
     ]
 
 
-def _rows(store: RedactingSQLTrackerStore, sender: str) -> List[Dict[str, Any]]:
-    with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
-        )
-        return [json.loads(row[0]) for row in rows]
-
-
 def _assert_nothing_personal(rows: List[Dict[str, Any]]) -> None:
     stored = json.dumps(rows)
     for personal in ("900123", "jane.doe", "4QT"):
@@ -77,7 +69,7 @@ async def _store_and_check(store: RedactingSQLTrackerStore, sender: str) -> None
     tracker = DialogueStateTracker.from_events(sender, _turn())
     await store.save(tracker)
     assert tracker.latest_message is not None and PHONE in tracker.latest_message.text, "the live turn keeps the words"
-    rows = _rows(store, sender)
+    rows = stored_rows(store, sender)
     assert [row["event"] for row in rows] == ["user", "slot", "action", "bot"]
     _assert_nothing_personal(rows)
     loaded = await store.retrieve(sender)
@@ -144,7 +136,7 @@ async def test_postgresql_connections_cut_between_turns_lose_nothing(pg_store: R
     for event in _turn("second message"):
         tracker.update(event)
     await pg_store.save(tracker)
-    rows = _rows(pg_store, sender)
+    rows = stored_rows(pg_store, sender)
     assert [row["text"] for row in rows if row["event"] == "user"] == ["first message", "second message"]
     assert len(rows) == 8
 
@@ -206,7 +198,7 @@ async def test_a_retrieved_tracker_stores_each_new_event_once_without_counting_r
 ) -> None:
     sender = uuid.uuid4().hex
     statements = await _two_turns_saved_twice(sqlite_store, sender)
-    rows = _rows(sqlite_store, sender)
+    rows = stored_rows(sqlite_store, sender)
     assert [row["event"] for row in rows] == ["user", "slot", "action", "bot"] * 2
     assert [row.get("text") for row in rows if row["event"] == "user"][1] == "and now?"
     assert not [sql for sql in statements if "count(" in sql], "the tracker knows what is stored"
@@ -215,7 +207,7 @@ async def test_a_retrieved_tracker_stores_each_new_event_once_without_counting_r
 async def test_postgresql_retrieved_tracker_stores_each_new_event_once(pg_store: RedactingSQLTrackerStore) -> None:
     sender = uuid.uuid4().hex
     statements = await _two_turns_saved_twice(pg_store, sender)
-    assert [row["event"] for row in _rows(pg_store, sender)] == ["user", "slot", "action", "bot"] * 2
+    assert [row["event"] for row in stored_rows(pg_store, sender)] == ["user", "slot", "action", "bot"] * 2
     assert not [sql for sql in statements if "count(" in sql]
 
 
@@ -226,7 +218,7 @@ async def test_a_tracker_the_store_did_not_load_is_counted_so_nothing_is_stored_
     sender = uuid.uuid4().hex
     await sqlite_store.save(DialogueStateTracker.from_events(sender, _turn()))
     await sqlite_store.save(DialogueStateTracker.from_events(sender, _turn() + _turn("and now?")))
-    assert len(_rows(sqlite_store, sender)) == 8
+    assert len(stored_rows(sqlite_store, sender)) == 8
 
 
 async def test_sqlite_connections_are_reused_and_tuned_once(sqlite_store: RedactingSQLTrackerStore) -> None:
@@ -251,7 +243,7 @@ async def test_a_chat_deleted_while_rasa_answers_is_not_stored_again(
         connection.execute(sa.text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender})
     tracker.update(BotUttered("Here is the answer to the last question."))
     await sqlite_store.save(tracker)
-    assert [row["event"] for row in _rows(sqlite_store, sender)] == ["bot"]
+    assert [row["event"] for row in stored_rows(sqlite_store, sender)] == ["bot"]
 
 
 EVERY_KIND_OF_EVENT: List[Event] = [
@@ -280,7 +272,7 @@ async def test_every_kind_of_event_loads_as_rasa_itself_would_load_it(sqlite_sto
     await sqlite_store.save(DialogueStateTracker.from_events(sender, EVERY_KIND_OF_EVENT))
     loaded = await sqlite_store.retrieve(sender)
     assert loaded is not None
-    as_rasa_loads_it = DialogueStateTracker.from_dict(sender, _rows(sqlite_store, sender))
+    as_rasa_loads_it = DialogueStateTracker.from_dict(sender, stored_rows(sqlite_store, sender))
     assert [event.as_dict() for event in loaded.events] == [event.as_dict() for event in as_rasa_loads_it.events]
     assert [type(event) for event in loaded.events] == [type(event) for event in EVERY_KIND_OF_EVENT]
 
@@ -304,7 +296,7 @@ async def test_a_support_workers_name_stays_and_a_survivors_metadata_is_redacted
         UserUttered("my name is Sarah", {"name": "greet", "confidence": 0.9}, metadata=staff),
     ])
     await sqlite_store.save(tracker)
-    bot_row, user_row = _rows(sqlite_store, sender)
+    bot_row, user_row = stored_rows(sqlite_store, sender)
     assert bot_row["metadata"]["staff"] == staff["staff"]
     assert "Sarah" not in json.dumps(user_row)
     assert user_row["metadata"]["staff"]["display_name"] != "Sam"

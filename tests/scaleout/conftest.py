@@ -78,7 +78,7 @@ def _admin() -> sa.engine.Engine:
     return sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-def _create_database(name: str) -> str:
+def create_test_database(name: str) -> str:
     """A PostgreSQL database of this module's own, with Rasa's tables made before two Rasas race to."""
     admin = _admin()
     try:
@@ -95,7 +95,7 @@ def _create_database(name: str) -> str:
     return url
 
 
-def _drop_database(name: str) -> None:
+def drop_test_database(name: str) -> None:
     admin = _admin()
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -135,7 +135,7 @@ def two_instances(
 ) -> Iterator[TwoInstances]:
     work = tmp_path_factory.mktemp("scaleout")
     name = f"haven_scaleout_{uuid.uuid4().hex[:10]}"
-    database_url = _create_database(name)
+    database_url = create_test_database(name)
     actions_port, secret = free_port(), secrets.token_urlsafe(24)
     prefix = f"haven-test-{uuid.uuid4().hex[:12]}:"
     env = {
@@ -194,4 +194,4 @@ def two_instances(
             process.terminate()
         for process in started:
             process.wait(timeout=30)
-        _drop_database(name)
+        drop_test_database(name)

@@ -103,8 +103,9 @@ async def _tracker(request: web.Request) -> web.Response:
     return web.json_response({"events": EVENTS.get(request.match_info["conversation"], [])})
 
 
-class FakeRasa:
-    """The fake Rasa on its own thread and loop; `stop()` takes it down as a crashed Rasa would go."""
+class ServerOnAThread:
+    """A stand-in HTTP server (aiohttp) on its own thread and loop, serving what `add_routes` adds;
+    `stop()` takes it down as a crashed server would go."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -115,12 +116,12 @@ class FakeRasa:
         threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
         ready.wait(10)
 
+    def add_routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
     def _serve(self, ready: threading.Event) -> None:
         app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", _webhook)
-        app.router.add_post("/conversations/{conversation}/tracker/events", _append_events)
-        app.router.add_post("/conversations/{conversation}/trigger_intent", _trigger_intent)
-        app.router.add_get("/conversations/{conversation}/tracker", _tracker)
+        self.add_routes(app)
         self._runner = web.AppRunner(app)
         self._loop.run_until_complete(self._runner.setup())
         self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
@@ -129,6 +130,16 @@ class FakeRasa:
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+
+
+class FakeRasa(ServerOnAThread):
+    """The fake Rasa: its REST channel and the HTTP API calls the gateway makes."""
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/webhooks/rest/webhook", _webhook)
+        app.router.add_post("/conversations/{conversation}/tracker/events", _append_events)
+        app.router.add_post("/conversations/{conversation}/trigger_intent", _trigger_intent)
+        app.router.add_get("/conversations/{conversation}/tracker", _tracker)
 
 
 def ws_url(gateway: str) -> str:
