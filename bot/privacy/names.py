@@ -79,7 +79,9 @@ TITLE_CASE_SHARE = 0.5
 MIN_WORDS_FOR_CASE = 4
 MAX_PHRASE_WORDS = 6
 
-TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+TOKEN = re.compile(r"(?<![\w/\\])[^\W\d_]+(?:['’][^\W\d_]+)*(?![\w/\\])")
+"""A word standing on its own: letters glued to digits, underscores or slashes are an identifier or a path
+(a log line's file name, a username), never a person's name."""
 POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 POSSESSIVE_ENDINGS = frozenset({"'s", "’s", "'S", "’S"})
 APOSTROPHES = re.compile(r"['’]")

@@ -139,6 +139,16 @@ def test_the_helplines_names_survive() -> None:
     assert [redact(name) for name in names] == names
 
 
+@pytest.mark.parametrize("text", [
+    "/tmp/pytest-of-root/test_a_key_file_others_can_rea0/backup.key",
+    "File \"/srv/haven/.venv/lib/python3.10/site-packages/rasa/core/processor.py\", line 12",
+    "account sarah_k2 signed in",
+])
+def test_identifiers_and_paths_in_log_lines_are_not_names(text: str) -> None:
+    """Log lines are redacted too (bot/privacy/log_redaction.py): a file name or a username is not a person."""
+    assert redact(text) == text
+
+
 def test_the_gazetteers_places_survive() -> None:
     messages = [f"I live in {surface}, near {surface}" for surface, _ in default_gazetteer().names()]
     assert [message for message in messages if redact(message) != message] == []
