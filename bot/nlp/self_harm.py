@@ -16,6 +16,9 @@ from bot.nlp.danger import MAX_CHARS_CHECKED, compile_rules, normalise
 
 logger = logging.getLogger(__name__)
 
+MEDICINES = (r"(?:pills|tablets|paracetamol|painkillers|meds|medication|antidepressants|insulin|ibuprofen|codeine|"
+             r"aspirin|co\s+codamol|sleeping\s+(?:pills|tablets))")
+POISONS = r"(?:bleach|poison|antifreeze|weedkiller|rat\s+poison|drain\s+cleaner)"
 SELF_HARM_PATTERNS: Tuple[Tuple[str, str], ...] = (
     # "i want to kill myself", "ive been cutting myself", "he told me to kill myself", "wanna kms"
     ("harm_myself", r"\b(?:kill(?:ing)?|hurt(?:ing)?|harm(?:ing)?|hang(?:ing)?|cut(?:ting)?|top(?:ping)?)\s+myself\b"
@@ -43,6 +46,17 @@ SELF_HARM_PATTERNS: Tuple[Tuple[str, str], ...] = (
                         r"being\s+alive)\b|\bpoint\s+(?:in|of)\s+living\b|\b(?:not|isnt)\s+worth\s+living\b"
                         r"|\bcannot\s+go\s+on\s+living\b|\b(?:tired|sick)\s+of\s+(?:living|being\s+alive)\b"
                         r"(?!\s+(?:with|in|like|here|there|under|together))"),
+    # Harm already done, now (999 comes first in the answer): "ive taken a whole packet of paracetamol",
+    # "i just took loads of pills", "i swallowed 30 tablets", "i drank bleach", "i slit my wrists".
+    # Medicines only with an amount that is too much, so "i took my tablets" and "some paracetamol" stay quiet.
+    ("took_too_much", r"\bi(?:ve|\s+have)?\s+(?:just\s+|already\s+)?(?:took|taken|swallowed|had|downed|necked)\s+"
+                      r"(?:(?:a\s+)?(?:whole\s+|full\s+)?(?:packets?|packs?|box(?:es)?|bottles?|strips?|lot|load|loads|"
+                      r"bunch|handful|fistful|tub)\s+of|too\s+many|so\s+many|loads\s+of|\d{2,}|twenty|thirty|forty|fifty)"
+                      r"\s+(?:of\s+)?(?:my\s+|the\s+|his\s+|her\s+)?(?:\w+\s+)?" + MEDICINES + r"\b"
+                      r"|\b(?:overdosed|overdosing)\b"),
+    ("took_poison", r"\bi(?:ve|\s+have)?\s+(?:just\s+|already\s+)?(?:drank|drunk|swallowed|took|taken|had|ate|eaten)\s+"
+                    r"(?:some\s+|a\s+(?:bottle|cup|glass|mouthful)\s+of\s+)?" + POISONS + r"\b"
+                    r"|\bslit\s+my\s+wrists?\b|\bstabbed\s+myself\b"),
     # "ive been saving up my tablets", "stockpiling my meds"
     ("saving_pills", r"\b(?:saving|saved|stockpil\w*|hoard\w*)\s+(?:up\s+)?(?:all\s+)?(?:my|the)\s+"
                      r"(?:pills|tablets|meds|medication)\b"),

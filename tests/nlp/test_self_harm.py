@@ -4,6 +4,7 @@ import pytest
 
 from bot.nlp.danger import MAX_CHARS_CHECKED
 from bot.nlp.self_harm import detect_self_harm
+from bot.settings import ROOT
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,15 @@ from bot.nlp.self_harm import detect_self_harm
         "im stockpiling my meds",
         "i thought about jumping off the bridge",
         "i keep thinking about stepping in front of a train",
+        "ive taken a whole packet of paracetamol",
+        "i just took loads of pills",
+        "i swallowed 30 tablets",
+        "Ive had too many of my sleeping pills",
+        "i've overdosed",
+        "i drank bleach",
+        "i have swallowed a bottle of bleach",
+        "i slit my wrists",
+        "i stabbed myself",
     ],
 )
 def test_the_writers_own_risk_is_recognised(text: str) -> None:
@@ -58,6 +68,14 @@ def test_the_writers_own_risk_is_recognised(text: str) -> None:
         "he said he would jump off a bridge if i left",
         "i think he will jump off the bridge if i go",
         "my son likes to jump off the sofa",
+        "i took my tablets this morning",
+        "i took some paracetamol for my headache",
+        "i had a lot of fun with the kids",
+        "i drank a lot of wine last night",
+        "he made me swallow pills",
+        "my son drank bleach",
+        "i bought a bottle of bleach",
+        "he has a box of pills hidden",
         "",
     ],
 )
@@ -68,3 +86,20 @@ def test_other_peoples_threats_and_everyday_phrases_are_not(text: str) -> None:
 def test_a_phrase_deep_in_an_oversized_message_is_still_found() -> None:
     text = "he keeps shouting. " * ((MAX_CHARS_CHECKED - 200) // 19) + "i want to die"
     assert detect_self_harm(text) is not None
+
+
+def test_no_rule_fires_on_another_intents_example_in_the_training_or_held_out_data() -> None:
+    """A self-harm rule overrides the model, so it must not take an ordinary message for one (a danger message
+    may also say it: the danger answer comes first)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from tests.conftest import nlu_training_data
+
+    held_out = load_data(str(ROOT / "tests" / "nlu_test.yml"))
+    examples = [*nlu_training_data().training_examples, *held_out.training_examples]
+    fired = [
+        (example.get("intent"), example.get("text"))
+        for example in examples
+        if example.get("intent") not in ("self_harm", "immediate_danger") and detect_self_harm(example.get("text"))
+    ]
+    assert fired == []
