@@ -12,7 +12,6 @@ The action server's logs keep no survivor's words, and its files are its user's 
 """
 
 import hmac
-import ipaddress
 import logging
 import os
 from typing import Optional
@@ -26,6 +25,7 @@ from bot import logs
 from bot.file_modes import private_from_now
 from bot.privacy import log_redaction
 from bot.privacy.redaction import default_redactor
+from bot.settings import is_loopback
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +34,6 @@ SECRET_ENV = "HAVEN_ACTIONS_SECRET"
 OPEN_PATHS = frozenset({"/health"})
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
-
-def is_loopback(address: str) -> bool:
-    """127.0.0.0/8 or ::1."""
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 def allowed(request: Request, secret: str) -> bool:

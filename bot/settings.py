@@ -1,5 +1,6 @@
 """Gateway settings, read once from the environment (see README, "Configuration")."""
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,16 @@ DEFAULT_DATABASE_URL = "sqlite:///var/haven.db"
 DEFAULT_REDIS_PREFIX = "haven:"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOOPBACK_ORIGIN_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 (with or without brackets) or localhost: only this machine can be there."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 """How a browser on the gateway's own machine may name it in an origin."""
 
 

@@ -1,6 +1,6 @@
 """The two settings that switch Haven to scale-out, read the same way by every process."""
 
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, is_loopback
 
 
 def test_by_default_everything_is_in_the_repos_sqlite_file_and_there_is_no_redis() -> None:
@@ -32,3 +32,9 @@ def test_the_old_tracker_file_setting_still_works_until_the_url_is_set() -> None
 def test_a_blank_redis_url_means_one_instance_as_scripts_run_exports_it() -> None:
     settings = Settings.from_env({"HAVEN_REDIS_URL": "", "HAVEN_REDIS_PREFIX": ""})
     assert settings.redis_url is None and settings.redis_prefix == "haven:"
+
+
+def test_only_this_machine_counts_as_loopback() -> None:
+    """One predicate for the guard, /metrics and the production check."""
+    assert all(is_loopback(host) for host in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LocalHost"))
+    assert not any(is_loopback(host) for host in ("10.0.0.5", "192.168.1.2", "chat.example.org", "", "::ffff:1.2.3.4"))

@@ -13,7 +13,6 @@ in public.
 prints `report()` and exits 1 when there is an error.
 """
 
-import ipaddress
 import logging
 import math
 import os
@@ -31,12 +30,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.handoff.availability import STAFF_HOURS_VARIABLE, staff_hours
 from bot.hours import HoursError
 from bot.ops.contents import read_only_engine
-from bot.settings import ROOT, Settings, database_url
+from bot.settings import ROOT, Settings, database_url, is_loopback
 from bot.staff.models import staff_accounts
 
 logger = logging.getLogger(__name__)
 
-LOOPBACK_NAMES = frozenset({"localhost"})
 DEFAULT_HOST = "127.0.0.1"
 MIN_SECRET_CHARS = 24
 """`make run` makes 43-character secrets; `openssl rand -base64 32` gives 44. Anything under 24 is guessable."""
@@ -86,15 +84,6 @@ SECRETS = (
 ORIGIN_SETTINGS = ("HAVEN_ALLOWED_ORIGINS", "HAVEN_PUBLIC_ORIGIN")
 """The charity's sites that embed the widget, and the address people open the gateway itself at."""
 
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost."""
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

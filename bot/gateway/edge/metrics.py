@@ -11,7 +11,6 @@ without it a scrape answers from whichever worker took the connection (docs/depl
 
 import functools
 import hmac
-import ipaddress
 import logging
 import os
 import time
@@ -23,6 +22,7 @@ from prometheus_client import multiprocess as prometheus_multiprocess
 
 from bot.handoff.queue import Handoff
 from bot.risk import Risk
+from bot.settings import is_loopback
 from bot.wording import urgent_wording
 
 logger = logging.getLogger(__name__)
@@ -153,12 +153,6 @@ def worker_stopped(pid: int) -> None:
         prometheus_multiprocess.mark_process_dead(pid)
 
 
-def _loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
 
 FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
@@ -172,4 +166,4 @@ def scrape_allowed(peer: str, headers: Mapping[str, str], token: str, behind_pro
         return hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode())
     if behind_proxy or any(name in headers for name in FORWARDING_HEADERS):
         return False
-    return _loopback(peer)
+    return is_loopback(peer)
