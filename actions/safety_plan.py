@@ -22,13 +22,13 @@ import time
 from typing import Any, Dict, List, Optional, Protocol, Text, Tuple
 
 import redis
-import redis.asyncio
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.privacy.safety_plan import PLAN_ANSWER, PLAN_SUMMARY, STORED_AS
+from bot.redis_client import redis_client
 from bot.settings import DEFAULT_REDIS_PREFIX, Settings
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class RedisPlanAnswers:
 
     def __init__(self, url: str, prefix: str = DEFAULT_REDIS_PREFIX) -> None:
         self.prefix = prefix
-        self._redis = redis.asyncio.Redis.from_url(url, decode_responses=True, socket_timeout=REDIS_TIMEOUT_S)
+        self._redis = redis_client(url, f"{prefix}plan", REDIS_TIMEOUT_S)
 
     def key(self, conversation: str) -> str:
         return f"{self.prefix}plan:{conversation}"

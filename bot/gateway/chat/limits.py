@@ -17,7 +17,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Deque, Dict, Iterator, Optional, Protocol
 
-from bot.gateway.relay.redis_bus import REDIS_ERRORS, redis_client, redis_unavailable
+from bot.gateway.relay.redis_bus import redis_unavailable
+from bot.redis_client import REDIS_ERRORS, redis_client
 from bot.settings import DEFAULT_REDIS_PREFIX, Settings
 
 logger = logging.getLogger(__name__)

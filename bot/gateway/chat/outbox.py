@@ -13,7 +13,8 @@ import time
 from collections import deque
 from typing import Deque, Dict, List, Protocol, Tuple
 
-from bot.gateway.relay.redis_bus import REDIS_ERRORS, redis_client, redis_unavailable
+from bot.gateway.relay.redis_bus import redis_unavailable
+from bot.redis_client import REDIS_ERRORS, redis_client
 from bot.settings import DEFAULT_REDIS_PREFIX, Settings
 
 logger = logging.getLogger(__name__)

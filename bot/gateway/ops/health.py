@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database.offloop import Database
-from bot.gateway.relay.redis_bus import REDIS_ERRORS, redis_client
+from bot.redis_client import REDIS_ERRORS, redis_client
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

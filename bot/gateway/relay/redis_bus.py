@@ -16,33 +16,17 @@ import json
 import logging
 from typing import Dict, Iterable, List, Optional, Set
 
-import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
 
 from bot.gateway.relay.bus import Bus, BusUnavailableError, MemoryBus, MemorySubscription, Message
+from bot.redis_client import REDIS_ERRORS, redis_client
 from bot.settings import DEFAULT_REDIS_PREFIX, Settings
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 2.0
-COMMAND_TIMEOUT_S = 5.0
 CONFIRM_TIMEOUT_S = 5.0
 """How long a subscription waits for Redis to confirm it: only then is nothing published later missed."""
 READ_TIMEOUT_S = 1.0
-REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
-
-
-def redis_client(url: str, name: str) -> "aioredis.Redis":
-    """A client that connects on first use and fails fast, so a Redis outage never stalls a caller for long.
-    Its connections carry `name`, so an operator can tell them apart in `CLIENT LIST`."""
-    return aioredis.Redis.from_url(
-        url,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        socket_timeout=COMMAND_TIMEOUT_S,
-        decode_responses=True,
-        client_name=name,
-    )
 
 
 def redis_unavailable(error: BaseException, consequence: str) -> BusUnavailableError:
